@@ -1,0 +1,168 @@
+"""Execute chapters with papermill and build the book with Jupyter Book 1.
+
+``run`` executes one chapter into ``_build/executed/PROFILE/SLUG.ipynb``; the chapter itself writes
+``_build/results/PROFILE/SLUG.json``. A run is skipped when its cache key (notebook, parameters, package
+source, dependency lock) matches the last successful one and its results file is intact.
+
+``build`` runs every written chapter, then stages the book in ``_build/site`` (the repository's pages, the
+executed notebooks as ``chapters/SLUG.ipynb``, a short page for each chapter not yet written, and the
+Scorecard and Status pages generated from the results) and builds it strictly (warnings are errors,
+execution off) into ``_build/html``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from . import pages
+from .cache import chapter_key
+from .chapters import CHAPTERS, check_profile, get_chapter
+from .claims import ResultsError, read_results
+from .paths import REPO_ROOT, build_dir, executed_dir, results_dir
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter's notebook raised; the message names the chapter and the failing cell."""
+
+
+def validate_parameters(slug: str, profile: str, parameters: dict):
+    """Resolve the chapter's config in this process, so bad input fails before a kernel starts."""
+    module = importlib.import_module(f"thermo_utils.configs.{slug}")
+    run_params = {k: v for k, v in parameters.items() if k not in ("seed",)}
+    return module.SPEC.resolve(profile=profile, seed=parameters.get("seed", 0), **run_params)
+
+
+def _key_file(slug: str, profile: str) -> Path:
+    return results_dir(profile) / f"{slug}.key"
+
+
+def is_cached(slug: str, profile: str, parameters: dict) -> bool:
+    chapter = get_chapter(slug)
+    key_path = _key_file(slug, profile)
+    if not key_path.exists() or not (executed_dir(profile) / f"{slug}.ipynb").exists():
+        return False
+    if key_path.read_text().strip() != chapter_key(chapter.notebook, profile, parameters):
+        return False
+    try:
+        read_results(results_dir(profile) / f"{slug}.json")
+    except ResultsError as err:
+        warnings.warn(f"{err}; re-executing {slug}")
+        return False
+    return True
+
+
+def run_chapter(slug: str, profile: str, parameters: dict | None = None, force: bool = False, log=print) -> str:
+    """Execute one chapter (unless cached); return 'cached' or 'executed'. Raises ChapterFailed."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    chapter = get_chapter(slug)
+    check_profile(profile)
+    parameters = dict(parameters or {})
+    if not chapter.written:
+        raise ValueError(f"chapter {slug!r} has no notebook yet ({chapter.notebook.relative_to(REPO_ROOT)})")
+    validate_parameters(slug, profile, parameters)
+    if not force and is_cached(slug, profile, parameters):
+        log(f"  {slug} ({profile}): unchanged, cached")
+        return "cached"
+    out = executed_dir(profile) / f"{slug}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results_dir(profile).mkdir(parents=True, exist_ok=True)
+    _key_file(slug, profile).unlink(missing_ok=True)
+    os.environ["THERMO_BUILD"] = str(build_dir())  # the kernel writes its results where we look
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(chapter.notebook), str(out), parameters={"profile": profile, **parameters},
+            kernel_name="python3", progress_bar=False, cwd=str(REPO_ROOT / "notebooks"),
+        )
+    except PapermillExecutionError as err:
+        raise ChapterFailed(
+            f"chapter {slug!r} ({profile}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
+        ) from None
+    try:
+        record = read_results(results_dir(profile) / f"{slug}.json")
+    except ResultsError as err:
+        raise ChapterFailed(f"chapter {slug!r} ({profile}) ran but left no valid results: {err}") from None
+    _key_file(slug, profile).write_text(chapter_key(chapter.notebook, profile, parameters) + "\n")
+    log(f"  {slug} ({profile}): executed in {time.perf_counter() - start:.0f} s "
+        f"({len(record['claims'])} claims)")
+    return "executed"
+
+
+def stage_site(profile: str) -> Path:
+    """Lay out the book's sources in ``_build/site``, touching only files whose content changed."""
+    site = build_dir() / "site"
+    wanted: dict[Path, bytes] = {}
+    for name in ("_config.yml", "_toc.yml"):
+        wanted[Path(name)] = (REPO_ROOT / name).read_bytes()
+    for path in (REPO_ROOT / "book").rglob("*"):
+        if path.is_file() and "planned" not in path.relative_to(REPO_ROOT / "book").parts:
+            wanted[path.relative_to(REPO_ROOT)] = path.read_bytes()
+    for chapter in CHAPTERS:
+        executed = executed_dir(profile) / f"{chapter.slug}.ipynb"
+        if chapter.written and executed.exists():
+            wanted[Path("chapters") / f"{chapter.slug}.ipynb"] = executed.read_bytes()
+        else:
+            planned = REPO_ROOT / "book" / "planned" / f"{chapter.slug}.md"
+            wanted[Path("chapters") / f"{chapter.slug}.md"] = planned.read_bytes()
+    records = pages.load_records(profile)
+    wanted[Path("book/scorecard.md")] = pages.scorecard_page(records, profile).encode()
+    wanted[Path("book/status.md")] = pages.status_page(records, profile).encode()
+    for rel, content in wanted.items():
+        target = site / rel
+        if not target.exists() or target.read_bytes() != content:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    for path in list(site.rglob("*")):  # remove what is no longer part of the book
+        rel = path.relative_to(site)
+        if path.is_file() and rel.parts[0] != "_build" and rel not in wanted:
+            path.unlink()
+    return site
+
+
+def build_html(profile: str, log=print) -> Path:
+    """Strict Jupyter Book build of the staged site; the HTML ends in ``_build/html``."""
+    site = stage_site(profile)
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(site), "--builder", "html",
+           "-W", "-n", "--keep-going", "--quiet"]
+    log(f"  jupyter-book build ({profile}) …")
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-40:])
+        raise ChapterFailed(f"the strict book build failed:\n{tail}")
+    html = build_dir() / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    shutil.copytree(site / "_build" / "html", html)
+    return html
+
+
+def build(profile: str, force: bool = False, log=print) -> int:
+    """Run every written chapter, then build the book. Returns the exit status (0: all good)."""
+    check_profile(profile)
+    written = [c for c in CHAPTERS if c.written]
+    failures = []
+    start = time.perf_counter()
+    for i, chapter in enumerate(written, 1):
+        log(f"[{i}/{len(written)}] {chapter.slug} ({profile}) — {time.perf_counter() - start:.0f} s elapsed")
+        try:
+            run_chapter(chapter.slug, profile, force=force, log=log)
+        except ChapterFailed as err:
+            failures.append(str(err))
+            log(f"  FAILED: {err}")
+    try:
+        html = build_html(profile, log=log)
+        log(f"book built in {time.perf_counter() - start:.0f} s: {html / 'index.html'}")
+    except ChapterFailed as err:
+        failures.append(str(err))
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,109 @@
+"""A kinetic thermometer for parameters trained by SGD.
+
+Treat each weight as a particle of unit mass: its velocity over an interval Δ is v = w(t) − w(t − Δ)
+and its kinetic temperature is T = ⟨½ v²⟩ (k_B = 1). The interval is whatever separates two calls to
+:meth:`Thermometer.read`: every step, every k steps or every epoch. Readings are kept per parameter
+tensor, per row of a weight matrix (one output unit, one filter) and as a time series.
+
+Works on an ``nn.Module`` or on a dict of tensors; with ``ensemble=True`` the first dimension of every
+tensor indexes independent models trained together (stacked parameters), and each gets its own T.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Mapping
+
+import numpy as np
+import torch
+
+
+def kinetic_temperature(velocity: torch.Tensor) -> torch.Tensor:
+    """T = mean of ½ v² over all entries."""
+    return 0.5 * velocity.pow(2).mean()
+
+
+class Thermometer:
+    """Record kinetic temperatures of parameters between successive :meth:`read` calls."""
+
+    def __init__(self, params: torch.nn.Module | Mapping[str, torch.Tensor], names=None, ensemble: bool = False):
+        if isinstance(params, torch.nn.Module):
+            params = dict(params.named_parameters())
+        self.params = {n: p for n, p in params.items() if names is None or n in names}
+        if not self.params:
+            raise ValueError(f"no parameters to measure (asked for {names})")
+        self.ensemble = ensemble
+        self._previous = {n: p.detach().clone() for n, p in self.params.items()}
+        self._series = defaultdict(list)  # name -> per-reading T (tensor: () or (M,))
+        self._row_sums = {}  # name -> sum over readings of per-row T
+        self.readings = 0
+
+    def reset(self) -> None:
+        """Forget the readings and take the current weights as the new reference point."""
+        for name, p in self.params.items():
+            self._previous[name].copy_(p.detach())
+        self._series.clear()
+        self._row_sums.clear()
+        self.readings = 0
+
+    @torch.no_grad()
+    def read(self) -> None:
+        """One reading: velocities since the previous reading, then the current weights become the reference."""
+        lead = 1 if self.ensemble else 0
+        for name, p in self.params.items():
+            previous = self._previous[name]
+            half_v2 = 0.5 * (p.detach() - previous).pow(2)
+            previous.copy_(p.detach())
+            if half_v2.dim() > lead:  # per row: flatten everything after the row index
+                rows = half_v2.flatten(start_dim=lead + 1).mean(dim=-1) if half_v2.dim() > lead + 1 else half_v2
+            else:
+                rows = half_v2.unsqueeze(-1)
+            self._series[name].append(rows.mean(dim=-1))
+            self._row_sums[name] = self._row_sums.get(name, 0) + rows
+        self.readings += 1
+
+    def _need_readings(self):
+        if self.readings == 0:
+            raise RuntimeError("no readings yet: call read() at least once after training steps")
+
+    def series(self, name: str) -> np.ndarray:
+        """T of one tensor at each reading: shape (readings,) or (readings, M) for an ensemble."""
+        self._need_readings()
+        return torch.stack(self._series[name]).cpu().numpy()
+
+    def temperature(self) -> dict[str, np.ndarray]:
+        """Time-averaged T of every tensor."""
+        self._need_readings()
+        return {name: self.series(name).mean(axis=0) for name in self.params}
+
+    def row_temperature(self, name: str) -> np.ndarray:
+        """Time-averaged T of each row (output unit) of one tensor: shape (rows,) or (M, rows)."""
+        self._need_readings()
+        return (self._row_sums[name] / self.readings).cpu().numpy()
+
+    def layer_temperature(self) -> dict[str, np.ndarray]:
+        """Time-averaged T per layer: the tensors of one module (weight and bias) pooled, weighted by size."""
+        totals, counts = defaultdict(float), defaultdict(int)
+        lead = 1 if self.ensemble else 0
+        for name, value in self.temperature().items():
+            layer = name.rsplit(".", 1)[0] if "." in name else name
+            size = int(np.prod(self.params[name].shape[lead:]))
+            totals[layer] = totals[layer] + value * size
+            counts[layer] += size
+        return {layer: totals[layer] / counts[layer] for layer in totals}
+
+
+def lagged_square_displacement(trajectory: np.ndarray, lags) -> np.ndarray:
+    """E[(w_{t+k} − w_t)²] for each lag k, averaged over t and over any trailing axes.
+
+    ``trajectory`` has time on axis 0. Returns one value per lag (and per column of axis 1 if the
+    trajectory is 3-D: time, groups, samples).
+    """
+    trajectory = np.asarray(trajectory, dtype=float)
+    out = []
+    for k in lags:
+        if not 0 < k < trajectory.shape[0]:
+            raise ValueError(f"lag {k} outside (0, {trajectory.shape[0]})")
+        d2 = (trajectory[k:] - trajectory[:-k]) ** 2
+        out.append(d2.mean(axis=(0, -1)) if d2.ndim == 3 else d2.mean())
+    return np.asarray(out)
