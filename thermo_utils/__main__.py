@@ -29,6 +29,7 @@ def main(argv=None) -> int:
     build = sub.add_parser("build", help="execute every written chapter and build the HTML book")
     build.add_argument("--profile", default="classroom")
     build.add_argument("--force", action="store_true")
+    build.add_argument("--only", default=None, help="comma-separated chapters to run and show (others: planned pages)")
     sub.add_parser("data", help="prepare the datasets in the data directory")
     sub.add_parser("list", help="list the chapters")
     args = parser.parse_args(argv)
@@ -45,7 +46,8 @@ def main(argv=None) -> int:
             runner.run_chapter(args.slug, args.profile, params, force=args.force)
             return 0
         if args.command == "build":
-            return runner.build(args.profile, force=args.force)
+            only = set(args.only.split(",")) if args.only else None
+            return runner.build(args.profile, force=args.force, only=only)
         if args.command == "data":
             from .datasets import prepare_all
 

@@ -97,8 +97,11 @@ def run_chapter(slug: str, profile: str, parameters: dict | None = None, force: 
     return "executed"
 
 
-def stage_site(profile: str) -> Path:
-    """Lay out the book's sources in ``_build/site``, touching only files whose content changed."""
+def stage_site(profile: str, only: set | None = None) -> Path:
+    """Lay out the book's sources in ``_build/site``, touching only files whose content changed.
+
+    With ``only``, the other chapters are shown as their planned pages (a partial build for authors).
+    """
     site = build_dir() / "site"
     wanted: dict[Path, bytes] = {}
     for name in ("_config.yml", "_toc.yml"):
@@ -108,12 +111,14 @@ def stage_site(profile: str) -> Path:
             wanted[path.relative_to(REPO_ROOT)] = path.read_bytes()
     for chapter in CHAPTERS:
         executed = executed_dir(profile) / f"{chapter.slug}.ipynb"
-        if chapter.written and executed.exists():
+        included = only is None or chapter.slug in only
+        if chapter.written and executed.exists() and included:
             wanted[Path("chapters") / f"{chapter.slug}.ipynb"] = executed.read_bytes()
         else:
             planned = REPO_ROOT / "book" / "planned" / f"{chapter.slug}.md"
-            wanted[Path("chapters") / f"{chapter.slug}.md"] = planned.read_bytes()
-    records = pages.load_records(profile)
+            text = planned.read_bytes() if planned.exists() else f"# {chapter.title}\n\nNot part of this build.\n".encode()
+            wanted[Path("chapters") / f"{chapter.slug}.md"] = text
+    records = {k: v for k, v in pages.load_records(profile).items() if only is None or k in only}
     wanted[Path("book/scorecard.md")] = pages.scorecard_page(records, profile).encode()
     wanted[Path("book/status.md")] = pages.status_page(records, profile).encode()
     for rel, content in wanted.items():
@@ -128,9 +133,9 @@ def stage_site(profile: str) -> Path:
     return site
 
 
-def build_html(profile: str, log=print) -> Path:
+def build_html(profile: str, only: set | None = None, log=print) -> Path:
     """Strict Jupyter Book build of the staged site; the HTML ends in ``_build/html``."""
-    site = stage_site(profile)
+    site = stage_site(profile, only)
     cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(site), "--builder", "html",
            "-W", "-n", "--keep-going", "--quiet"]
     log(f"  jupyter-book build ({profile}) …")
@@ -145,10 +150,12 @@ def build_html(profile: str, log=print) -> Path:
     return html
 
 
-def build(profile: str, force: bool = False, log=print) -> int:
-    """Run every written chapter, then build the book. Returns the exit status (0: all good)."""
+def build(profile: str, force: bool = False, only: set | None = None, log=print) -> int:
+    """Run every written chapter (or those in ``only``), then build the book. Returns the exit status."""
     check_profile(profile)
-    written = [c for c in CHAPTERS if c.written]
+    for slug in only or ():
+        get_chapter(slug)
+    written = [c for c in CHAPTERS if c.written and (only is None or c.slug in only)]
     failures = []
     start = time.perf_counter()
     for i, chapter in enumerate(written, 1):
@@ -159,7 +166,7 @@ def build(profile: str, force: bool = False, log=print) -> int:
             failures.append(str(err))
             log(f"  FAILED: {err}")
     try:
-        html = build_html(profile, log=log)
+        html = build_html(profile, only, log=log)
         log(f"book built in {time.perf_counter() - start:.0f} s: {html / 'index.html'}")
     except ChapterFailed as err:
         failures.append(str(err))
