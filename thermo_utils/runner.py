@@ -85,7 +85,8 @@ def run_chapter(slug: str, profile: str, parameters: dict | None = None, force: 
         )
     except PapermillExecutionError as err:
         raise ChapterFailed(
-            f"chapter {slug!r} ({profile}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
+            f"chapter {slug!r} ({profile}) failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
+            f"(cell numbers as in {out})"
         ) from None
     try:
         record = read_results(results_dir(profile) / f"{slug}.json")
