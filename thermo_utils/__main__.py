@@ -29,6 +29,7 @@ def main(argv=None) -> int:
     build = sub.add_parser("build", help="execute every written chapter and build the HTML book")
     build.add_argument("--profile", default="classroom")
     build.add_argument("--force", action="store_true")
+    build.add_argument("--jobs", type=int, default=1, help="chapters run at once (each in its own process)")
     build.add_argument("--only", default=None, help="comma-separated chapters to run and show (others: planned pages)")
     sub.add_parser("data", help="prepare the datasets in the data directory")
     sub.add_parser("list", help="list the chapters")
@@ -47,7 +48,9 @@ def main(argv=None) -> int:
             return 0
         if args.command == "build":
             only = set(args.only.split(",")) if args.only else None
-            return runner.build(args.profile, force=args.force, only=only)
+            if args.jobs < 1:
+                raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+            return runner.build(args.profile, force=args.force, only=only, jobs=args.jobs)
         if args.command == "data":
             from .datasets import prepare_all
 

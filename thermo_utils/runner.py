@@ -76,6 +76,7 @@ def run_chapter(slug: str, profile: str, parameters: dict | None = None, force: 
     out.parent.mkdir(parents=True, exist_ok=True)
     results_dir(profile).mkdir(parents=True, exist_ok=True)
     _key_file(slug, profile).unlink(missing_ok=True)
+    key = chapter_key(chapter.notebook, profile, parameters)  # of the sources as they were when execution began
     os.environ["THERMO_BUILD"] = str(build_dir())  # the kernel writes its results where we look
     start = time.perf_counter()
     try:
@@ -92,7 +93,7 @@ def run_chapter(slug: str, profile: str, parameters: dict | None = None, force: 
         record = read_results(results_dir(profile) / f"{slug}.json")
     except ResultsError as err:
         raise ChapterFailed(f"chapter {slug!r} ({profile}) ran but left no valid results: {err}") from None
-    _key_file(slug, profile).write_text(chapter_key(chapter.notebook, profile, parameters) + "\n")
+    _key_file(slug, profile).write_text(key + "\n")
     log(f"  {slug} ({profile}): executed in {time.perf_counter() - start:.0f} s "
         f"({len(record['claims'])} claims)")
     return "executed"
@@ -151,21 +152,52 @@ def build_html(profile: str, only: set | None = None, log=print) -> Path:
     return html
 
 
-def build(profile: str, force: bool = False, only: set | None = None, log=print) -> int:
-    """Run every written chapter (or those in ``only``), then build the book. Returns the exit status."""
+def _run_in_subprocesses(slugs: list[str], profile: str, jobs: int, force: bool, log) -> list[str]:
+    """Run chapters as ``python -m thermo_utils run`` processes, ``jobs`` at a time (one thread each)."""
+    env = dict(os.environ, THERMO_BUILD=str(build_dir()), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    pending, running, failures = list(slugs), {}, []
+    while pending or running:
+        while pending and len(running) < jobs:
+            slug = pending.pop(0)
+            cmd = [sys.executable, "-m", "thermo_utils", "run", slug, "--profile", profile] + (["--force"] if force else [])
+            running[slug] = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                                             stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        for slug, proc in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[slug]
+            lines = [line for line in proc.stdout.read().splitlines() if "without encryption" not in line]
+            for line in lines:
+                log(line)
+            if proc.returncode != 0:
+                failures.append(next((l.removeprefix("error: ") for l in lines if l.startswith("error:")),
+                                     f"chapter {slug!r} exited with {proc.returncode}"))
+    return failures
+
+
+def build(profile: str, force: bool = False, only: set | None = None, jobs: int = 1, log=print) -> int:
+    """Run every written chapter (or those in ``only``), ``jobs`` at a time, then build the book.
+
+    A failing chapter does not stop the others; the exit status is 1 if anything failed.
+    """
     check_profile(profile)
     for slug in only or ():
         get_chapter(slug)
     written = [c for c in CHAPTERS if c.written and (only is None or c.slug in only)]
     failures = []
     start = time.perf_counter()
-    for i, chapter in enumerate(written, 1):
-        log(f"[{i}/{len(written)}] {chapter.slug} ({profile}) — {time.perf_counter() - start:.0f} s elapsed")
-        try:
-            run_chapter(chapter.slug, profile, force=force, log=log)
-        except ChapterFailed as err:
-            failures.append(str(err))
-            log(f"  FAILED: {err}")
+    if jobs > 1:
+        log(f"running {len(written)} chapters ({profile}), {jobs} at a time")
+        failures += _run_in_subprocesses([c.slug for c in written], profile, jobs, force, log)
+    else:
+        for i, chapter in enumerate(written, 1):
+            log(f"[{i}/{len(written)}] {chapter.slug} ({profile}) — {time.perf_counter() - start:.0f} s elapsed")
+            try:
+                run_chapter(chapter.slug, profile, force=force, log=log)
+            except ChapterFailed as err:
+                failures.append(str(err))
+                log(f"  FAILED: {err}")
     try:
         html = build_html(profile, only, log=log)
         log(f"book built in {time.perf_counter() - start:.0f} s: {html / 'index.html'}")
