@@ -1,7 +1,7 @@
 """Parameters of the `thermometry` chapter and their values per profile."""
 
 from ..profiles import ConfigSpec, Field
-from ..sweep import EXECUTORS
+from ..sweep import executor_problem
 
 SPEC = ConfigSpec(
     chapter="thermometry",
@@ -55,7 +55,6 @@ SPEC = ConfigSpec(
         f"batch_sizes (max {max(c.batch_sizes)}) must be <= n_data ({c.n_data})",
         lambda c: None if max(c.net_batch_sizes + (c.net_batch,)) <= c.n_train else
         f"network batch sizes (max {max(c.net_batch_sizes + (c.net_batch,))}) must be <= n_train ({c.n_train})",
-        lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
-        f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
+        lambda c: executor_problem(c.executor),
     ],
 )
