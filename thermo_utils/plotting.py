@@ -32,8 +32,8 @@ def run_label(config) -> str:
 
 
 def stamp(fig, config) -> None:
-    """Write the run label in the figure's bottom-right corner."""
-    fig.text(0.995, 0.005, run_label(config), ha="right", va="bottom", fontsize=7, color="0.4")
+    """Write the run label just below the figure's bottom-right corner (tight saving keeps it), clear of tick labels."""
+    fig.text(0.995, -0.01, run_label(config), ha="right", va="top", fontsize=7, color="0.4")
 
 
 def save_figure(fig, config, name: str):
