@@ -62,10 +62,11 @@ def publish(fig, config, name: str) -> None:
     Gluing (myst-nb) lets the book number the figure, caption it, give it alt text and refer to it.
     """
     import matplotlib.pyplot as plt
+    from IPython.display import Image
     from myst_nb import glue
 
-    save_figure(fig, config, name)
-    glue(name, fig, display=False)
+    path = save_figure(fig, config, name)
+    glue(name, Image(filename=str(path)), display=False)  # the saved PNG: the figure is rendered once
     plt.close(fig)
 
 
