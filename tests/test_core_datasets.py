@@ -1,7 +1,6 @@
 """Dataset readers on tiny files the tests write, and the checksummed cache."""
 
 import gzip
-import pickle
 import struct
 
 import numpy as np
@@ -54,20 +53,6 @@ def test_corrupted_cache_is_detected_and_rebuilt(tmp_path):
         data = datasets.load_dataset("fashion_mnist", root=tmp_path)
     np.testing.assert_array_equal(data.train_images, arrays["train_images"])
     assert datasets.sha256_file(cache) == (tmp_path / "fashion_mnist.npz.sha256").read_text().strip()
-
-
-def test_cifar10_original_batches(tmp_path):
-    folder = tmp_path / "cifar-10-batches-py"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {b"data": rng.integers(0, 256, (3, 3072)).astype(np.uint8), b"labels": [1, 2, 3]}
-        with open(folder / name, "wb") as handle:
-            pickle.dump(batch, handle)
-    data = datasets.load_dataset("cifar10", root=tmp_path)
-    assert data.train_images.shape == (15, 32, 32, 3) and data.test_labels.tolist() == [1, 2, 3]
-    first = pickle.load(open(folder / "data_batch_1", "rb"))[b"data"][0]
-    np.testing.assert_array_equal(data.train_images[0][..., 0].ravel(), first[:1024])  # red channel first
 
 
 def test_missing_sources_say_how_to_get_them(tmp_path, monkeypatch):
