@@ -19,7 +19,7 @@ from torch.func import functional_call, grad, stack_module_state, vmap
 from tqdm.auto import tqdm
 
 from .seeding import torch_generator
-from .thermophoresis import single_thread
+from .threads import single_thread
 
 
 def fully_connected(n_inputs: int, width: int = 100, depth: int = 6, n_classes: int = 10) -> nn.Sequential:

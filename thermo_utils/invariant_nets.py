@@ -20,7 +20,6 @@ The fitting functions at the bottom are the chapter's sweep points (module level
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import time
@@ -32,6 +31,7 @@ from torch import nn
 from torch_geometric.nn import DenseGINConv
 
 from .spectral import SpectralBatch, batch_graphs, random_node_permutations, relabel
+from .threads import single_thread
 
 PE_KINDS = ("none", "raw", "flip", "abs", "signnet", "signnet_deepsets", "basisnet")
 
@@ -340,15 +340,6 @@ def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, tes
             "seconds": time.perf_counter() - started}
 
 
-@contextlib.contextmanager
-def one_thread():
-    """Run with one intra-op thread: these tensors are tiny, and parallelism goes across sweep points."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def counting_point(kind: str, seed: int, data_seed: int, n_graphs: int, nodes: list, edge_prob: list, epochs: int,
@@ -356,7 +347,7 @@ def counting_point(kind: str, seed: int, data_seed: int, n_graphs: int, nodes: l
     """One (encoder, seed) run of the substructure-counting benchmark; 80/10/10 split of fresh G(n, p) graphs."""
     from .substructures import counting_dataset
 
-    with one_thread():
+    with single_thread():
         graphs = counting_dataset(n_graphs, tuple(nodes), tuple(edge_prob), data_seed)
         data = batch_graphs(graphs, num_nodes=nodes[1])
         n_train, n_val = int(0.8 * n_graphs), int(0.1 * n_graphs)
@@ -452,7 +443,7 @@ def sign_target_point(kind: str, seed: int, k: int, n: int, n_train: int, n_test
     """
     if kind not in ("plain", "flip", "abs", "signnet"):
         raise ValueError(f"unknown model {kind!r}; valid: plain, flip, abs, signnet")
-    with one_thread():
+    with single_thread():
         return _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr)
 
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .seeding import torch_generator
+from .threads import single_thread
 
 HEAD_NORM = 10.0
 
@@ -250,15 +251,10 @@ def run_width(width: int, etas: list, n_steps: int, n_train: int, image_size: in
         raise ValueError(f"n_train ({n_train}) exceeds the {len(data.train_labels)} training images")
     x = prepare_images(data.train_images[:n_train], image_size)
     y = torch.as_tensor(data.train_labels[:n_train].astype(np.int64))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny convolutions: extra threads only add synchronisation (ruinous on a busy CPU)
-    try:
-        with tqdm(total=n_steps, desc=f"width {width}", disable=quiet, mininterval=15.0) as bar:
-            return train_projected_sgd(x, y, etas, width, n_steps, seed=seed, batch=batch, n_log=n_log, n_snr=n_snr,
-                                       snr_batches=snr_batches, n_windows=n_windows, window=window, k=k,
-                                       progress=bar)
-    finally:
-        torch.set_num_threads(threads)
+    with single_thread(), tqdm(total=n_steps, desc=f"width {width}", disable=quiet, mininterval=15.0) as bar:
+        return train_projected_sgd(x, y, etas, width, n_steps, seed=seed, batch=batch, n_log=n_log, n_snr=n_snr,
+                                   snr_batches=snr_batches, n_windows=n_windows, window=window, k=k,
+                                   progress=bar)
 
 
 def stationary_values(record: TrainingRecord, n_stationary: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,6 @@ displacement, the twins' weight distance and the one-snapshot ("classical") stab
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,22 +29,13 @@ from torch import nn
 from torch.func import functional_call, grad_and_value, vmap
 
 from .seeding import torch_generator
+from .threads import single_thread
 
 
 class DivergenceError(RuntimeError):
     """Training produced non-finite weights or losses; the message names the setting."""
 
 
-@contextmanager
-def single_thread():
-    """Run torch on one thread: these models are too small to gain from intra-op threads, and on a shared
-    CPU idle threads waiting for each other cost more than they save."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -25,20 +25,10 @@ from torch.func import grad, vmap
 from tqdm.auto import tqdm
 
 from .seeding import torch_generator
+from .threads import single_thread
 
 INPUTS = ("gaussian", "uniform", "fashion_mnist")
 LABELS = ("random", "teacher", "real")
-
-
-class single_thread:
-    """Run torch on one thread inside the block: steps of tiny networks lose time to thread hand-offs."""
-
-    def __enter__(self):
-        self.previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.previous)
 
 
 # ----------------------------------------------------------------------------------------------------------
