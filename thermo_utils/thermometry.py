@@ -34,8 +34,10 @@ class Thermometer:
             raise ValueError(f"no parameters to measure (asked for {names})")
         self.ensemble = ensemble
         self._previous = {n: p.detach().clone() for n, p in self.params.items()}
-        self._series = defaultdict(list)  # name -> per-reading T (tensor: () or (M,))
-        self._row_sums = {}  # name -> sum over readings of per-row T
+        self._series = defaultdict(list)  # ensemble: name -> per-reading T, shape (M,)
+        self._row_sums = {}  # ensemble: name -> sum over readings of per-row T
+        self._series_rows = []  # single model: per reading, |v| of every tensor
+        self._sum_v2 = [torch.zeros_like(p) for p in self._previous.values()]  # single model: Σ over readings of v²
         self.readings = 0
 
     def reset(self) -> None:
@@ -44,23 +46,41 @@ class Thermometer:
             self._previous[name].copy_(p.detach())
         self._series.clear()
         self._row_sums.clear()
+        self._series_rows.clear()
+        for total in self._sum_v2:
+            total.zero_()
         self.readings = 0
 
     @torch.no_grad()
     def read(self) -> None:
         """One reading: velocities since the previous reading, then the current weights become the reference."""
-        lead = 1 if self.ensemble else 0
+        if self.ensemble:
+            self._read_ensemble()
+        else:
+            self._read_single()
+        self.readings += 1
+
+    def _read_single(self) -> None:
+        """A handful of multi-tensor (foreach) operations whatever the number of tensors, so that reading at
+        every step costs little next to the step: per-row sums are only formed when asked for."""
+        current = [p.detach() for p in self.params.values()]
+        previous = list(self._previous.values())
+        velocity = torch._foreach_sub(current, previous)
+        norms = torch.stack(torch._foreach_norm(velocity))
+        self._series_rows.append(norms)  # |v| per tensor; T = ½|v|²/size is formed on demand
+        torch._foreach_addcmul_(self._sum_v2, velocity, velocity)
+        torch._foreach_copy_(previous, current)
+
+    def _read_ensemble(self) -> None:
         for name, p in self.params.items():
             previous = self._previous[name]
             half_v2 = 0.5 * (p.detach() - previous).pow(2)
             previous.copy_(p.detach())
-            if half_v2.dim() > lead:  # per row: flatten everything after the row index
-                rows = half_v2.flatten(start_dim=lead + 1).mean(dim=-1) if half_v2.dim() > lead + 1 else half_v2
-            else:
-                rows = half_v2.unsqueeze(-1)
+            rows = half_v2.flatten(start_dim=2).mean(dim=-1) if half_v2.dim() > 2 else half_v2
+            if rows.dim() == 1:  # one scalar parameter per member
+                rows = rows.unsqueeze(-1)
             self._series[name].append(rows.mean(dim=-1))
             self._row_sums[name] = self._row_sums.get(name, 0) + rows
-        self.readings += 1
 
     def _need_readings(self):
         if self.readings == 0:
@@ -69,7 +89,11 @@ class Thermometer:
     def series(self, name: str) -> np.ndarray:
         """T of one tensor at each reading: shape (readings,) or (readings, M) for an ensemble."""
         self._need_readings()
-        return torch.stack(self._series[name]).cpu().numpy()
+        if self.ensemble:
+            return torch.stack(self._series[name]).cpu().numpy()
+        column = list(self.params).index(name)
+        norms = torch.stack(self._series_rows)[:, column]
+        return (0.5 * norms.pow(2) / self.params[name].numel()).cpu().numpy()
 
     def temperature(self) -> dict[str, np.ndarray]:
         """Time-averaged T of every tensor."""
@@ -79,7 +103,11 @@ class Thermometer:
     def row_temperature(self, name: str) -> np.ndarray:
         """Time-averaged T of each row (output unit) of one tensor: shape (rows,) or (M, rows)."""
         self._need_readings()
-        return (self._row_sums[name] / self.readings).cpu().numpy()
+        if self.ensemble:
+            return (self._row_sums[name] / self.readings).cpu().numpy()
+        total = self._sum_v2[list(self.params).index(name)]
+        rows = total.reshape(total.shape[0], -1).mean(dim=1) if total.dim() > 0 else total.reshape(1)
+        return (0.5 * rows / self.readings).cpu().numpy()
 
     def layer_temperature(self) -> dict[str, np.ndarray]:
         """Time-averaged T per layer: the tensors of one module (weight and bias) pooled, weighted by size."""
