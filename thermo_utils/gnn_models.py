@@ -25,6 +25,7 @@ from .seeding import torch_generator
 from .superpixels import DenseGraphs, mnist_superpixels
 from .sweep import Checkpoint
 from .thermometry import Thermometer
+from .thermometry import pool_by_layer as pool_tensors
 
 MODELS = ("gcn", "gat")
 OPTIMIZERS = ("adam", "sgd")
@@ -110,13 +111,10 @@ def layer_names(model: nn.Module) -> list[str]:
 
 
 def pool_by_layer(per_tensor: dict[str, float], model: nn.Module) -> dict[str, float]:
-    """Per-layer T from per-tensor T: all the tensors of one layer pooled, weighted by their sizes."""
+    """Per-layer T from per-tensor T, a layer being a top-level module (a PyG layer's ``lin.weight`` and ``bias``
+    sit at different depths)."""
     sizes = {n: p.numel() for n, p in model.named_parameters()}
-    total, count = defaultdict(float), defaultdict(int)
-    for name, value in per_tensor.items():
-        total[layer_of(name)] += float(value) * sizes[name]
-        count[layer_of(name)] += sizes[name]
-    return {layer: total[layer] / count[layer] for layer in total}
+    return {layer: float(t) for layer, t in pool_tensors(per_tensor, sizes, layer_of).items()}
 
 
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:

@@ -109,16 +109,29 @@ class Thermometer:
         rows = total.reshape(total.shape[0], -1).mean(dim=1) if total.dim() > 0 else total.reshape(1)
         return (0.5 * rows / self.readings).cpu().numpy()
 
-    def layer_temperature(self) -> dict[str, np.ndarray]:
-        """Time-averaged T per layer: the tensors of one module (weight and bias) pooled, weighted by size."""
-        totals, counts = defaultdict(float), defaultdict(int)
+    def layer_temperature(self, layer_of=None) -> dict[str, np.ndarray]:
+        """Time-averaged T per layer: the tensors of one layer pooled, weighted by size.
+
+        ``layer_of`` maps a tensor's name to its layer; by default, the module that holds it.
+        """
         lead = 1 if self.ensemble else 0
-        for name, value in self.temperature().items():
-            layer = name.rsplit(".", 1)[0] if "." in name else name
-            size = int(np.prod(self.params[name].shape[lead:]))
-            totals[layer] = totals[layer] + value * size
-            counts[layer] += size
-        return {layer: totals[layer] / counts[layer] for layer in totals}
+        sizes = {name: int(np.prod(p.shape[lead:])) for name, p in self.params.items()}
+        return pool_by_layer(self.temperature(), sizes, layer_of or module_of)
+
+
+def module_of(name: str) -> str:
+    """The module that holds a parameter: ``fc1.weight`` → ``fc1``."""
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def pool_by_layer(per_tensor: dict, sizes: dict, layer_of=module_of) -> dict:
+    """Per-layer temperature from per-tensor temperatures, each tensor weighted by its number of entries."""
+    totals, counts = defaultdict(float), defaultdict(int)
+    for name, value in per_tensor.items():
+        layer = layer_of(name)
+        totals[layer] = totals[layer] + value * sizes[name]
+        counts[layer] += sizes[name]
+    return {layer: totals[layer] / counts[layer] for layer in totals}
 
 
 def lagged_square_displacement(trajectory: np.ndarray, lags) -> np.ndarray:
