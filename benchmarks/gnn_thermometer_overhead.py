@@ -20,9 +20,9 @@ import time
 
 import torch
 
-from thermo_utils import gnn_models as gm
-from thermo_utils.superpixels import mnist_superpixels
-from thermo_utils.thermometry import Thermometer
+from thermo_utils.chapters.gnn_temperature import models as gm
+from thermo_utils.chapters.gnn_temperature.superpixels import mnist_superpixels
+from thermo_utils.core.thermometer import Thermometer
 
 
 def one_epoch(model, optimizer, graphs, batch, generator, variant: str) -> float:

@@ -13,7 +13,7 @@ import time
 
 import torch
 
-from thermo_utils import diffusion as dm
+from thermo_utils.chapters.diffusion_metric import diffusion_matrix as dm
 
 
 def best_time(fn, repeats: int) -> float:

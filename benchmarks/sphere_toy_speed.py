@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from thermo_utils.sphere import DATASETS, START, run_sphere_sgd
+from thermo_utils.chapters.free_energy_sphere.sphere import DATASETS, START, run_sphere_sgd
 
 
 def autograd_loop(points: np.ndarray, etas: np.ndarray, n_steps: int, seed: int) -> float:

@@ -22,7 +22,7 @@ import os
 import statistics
 import time
 
-from thermo_utils.sweep import run_sweep, source_hash
+from thermo_utils.harness.sweep import run_sweep, source_hash
 
 
 def busy_point(n_iter: int, seed: int) -> float:

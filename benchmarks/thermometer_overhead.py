@@ -11,7 +11,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from thermo_utils.thermometry import Thermometer
+from thermo_utils.core.thermometer import Thermometer
 
 
 def train(steps: int, measure: bool, batch: int = 64) -> float:

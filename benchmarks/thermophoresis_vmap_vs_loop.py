@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from thermo_utils import thermophoresis as th
+from thermo_utils.chapters.thermophoresis import drift as th
 
 
 def make_problem(n_models: int, n_steps: int, seed: int = 0):

@@ -1,13 +1,15 @@
-"""Command line: ``python -m thermo_utils run SLUG --profile P [-p NAME VALUE …] | build | data | list``."""
+"""Command line: ``python -m thermo_utils run | build | robustness | params | data | list`` (``-h`` for each)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import sys
 
 import yaml
 
-from .chapters import CHAPTERS, PROFILES, get_chapter
+from thermo_utils.harness.registry import CHAPTERS, PROFILES, get_chapter
 
 
 def _parse_value(text: str):
@@ -18,6 +20,23 @@ def _parse_value(text: str):
         return text
 
 
+def _parameters_cell(slug: str, write: bool) -> int:
+    """Print the chapter's parameters cell as its config declares it; with ``write``, put it in the notebook."""
+    chapter = get_chapter(slug)
+    text = importlib.import_module(f"thermo_utils.chapters.{slug}.config").SPEC.parameters_cell()
+    if not write:
+        print(text)
+        return 0
+    notebook = json.loads(chapter.notebook.read_text())
+    cells = [c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"{chapter.notebook} has {len(cells)} cells tagged 'parameters'; expected one")
+    cells[0]["source"] = text.splitlines(keepends=True)
+    chapter.notebook.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+    print(f"parameters cell of {chapter.notebook} rewritten ({text.count(chr(10)) - 1} lines)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m thermo_utils", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -26,21 +45,32 @@ def main(argv=None) -> int:
     run.add_argument("--profile", default="classroom")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     run.add_argument("--force", action="store_true", help="re-execute even if cached")
-    build = sub.add_parser("build", help="execute every written chapter and build the HTML book")
+    build = sub.add_parser("build", help="execute every chapter and build the HTML book")
     build.add_argument("--profile", default="classroom")
     build.add_argument("--force", action="store_true")
     build.add_argument("--jobs", type=int, default=1, help="chapters run at once (each in its own process)")
-    build.add_argument("--only", default=None, help="comma-separated chapters to run and show (others: planned pages)")
+    build.add_argument("--only", default=None, help="comma-separated chapters to run and show (others: a one-line page)")
+    robust = sub.add_parser("robustness", help="run chapters at several seeds and record which verdicts change")
+    robust.add_argument("--profile", default="classroom")
+    robust.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    robust.add_argument("--only", nargs="+", default=None, metavar="SLUG", help="chapters to run (default: all)")
+    robust.add_argument("--jobs", type=int, default=1, help="runs at once (each in its own process)")
+    robust.add_argument("--force", action="store_true")
+    params = sub.add_parser("params", help="print (or --write) a chapter's parameters cell from its config")
+    params.add_argument("slug")
+    params.add_argument("--write", action="store_true", help="replace the notebook's parameters cell")
     sub.add_parser("data", help="prepare the datasets in the data directory")
     sub.add_parser("list", help="list the chapters")
     args = parser.parse_args(argv)
 
-    from . import runner
-    from .profiles import ConfigError
+    from thermo_utils.harness import runner
+    from thermo_utils.harness.profiles import ConfigError
 
     try:
-        if args.command in ("run", "build") and args.profile not in PROFILES:
+        if args.command in ("run", "build", "robustness") and args.profile not in PROFILES:
             raise ValueError(f"unknown profile {args.profile!r}; valid profiles: {', '.join(PROFILES)}")
+        if getattr(args, "jobs", 1) < 1:
+            raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
         if args.command == "run":
             get_chapter(args.slug)
             params = {name: _parse_value(value) for name, value in args.parameter}
@@ -48,15 +78,19 @@ def main(argv=None) -> int:
             return 0
         if args.command == "build":
             only = set(args.only.split(",")) if args.only else None
-            if args.jobs < 1:
-                raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
             return runner.build(args.profile, force=args.force, only=only, jobs=args.jobs)
+        if args.command == "robustness":
+            from thermo_utils.harness.robustness import run_robustness
+
+            return run_robustness(args.profile, args.seeds, args.only, jobs=args.jobs, force=args.force)
+        if args.command == "params":
+            return _parameters_cell(args.slug, args.write)
         if args.command == "data":
-            from .datasets import prepare_all
+            from thermo_utils.core.datasets import prepare_all
 
             return prepare_all()
         for chapter in CHAPTERS:
-            print(f"{chapter.slug:20s} {'written' if chapter.written else 'planned':8s} {chapter.source}")
+            print(f"{chapter.slug:20s} {chapter.source}")
         return 0
     except (ValueError, ConfigError, runner.ChapterFailed) as err:
         print(f"error: {err}", file=sys.stderr)

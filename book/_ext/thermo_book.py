@@ -5,8 +5,8 @@ come from the PyPI package ``sphinx-mathjax-offline`` (MathJax 3, installed with
 and are copied into ``_static/mathjax`` of the HTML output.
 
 Launch links: the book is built from a staged copy in which chapter ``SLUG`` is the executed notebook
-``chapters/SLUG.ipynb``, while the repository keeps it at ``notebooks/SLUG.ipynb`` (and a chapter not yet
-written is ``book/planned/SLUG.md``). sphinx-book-theme builds its Colab, Binder and source links from
+``chapters/SLUG.ipynb``, while the repository keeps it at ``notebooks/SLUG.ipynb`` (a chapter left out of a
+partial build is a one-line ``chapters/SLUG.md``). sphinx-book-theme builds its Colab, Binder and source links from
 the staged path, so after it has built them this extension rewrites them to the repository's path.
 """
 
@@ -47,10 +47,9 @@ def mathjax_source() -> Path:
 
 
 def repository_path(staged: str) -> str:
-    """``chapters/SLUG.ipynb`` → ``notebooks/SLUG.ipynb``; ``chapters/SLUG.md`` → ``book/planned/SLUG.md``."""
+    """``chapters/SLUG.ipynb`` (or the ``.md`` of a partial build) → ``notebooks/SLUG.ipynb``."""
     def replace(match: re.Match) -> str:
-        slug, ext = match["slug"], match["ext"]
-        return f"notebooks/{slug}.ipynb" if ext == "ipynb" else f"book/planned/{slug}.md"
+        return f"notebooks/{match['slug']}.ipynb"
 
     return STAGED_CHAPTER.sub(replace, staged)
 

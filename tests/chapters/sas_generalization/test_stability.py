@@ -1,0 +1,162 @@
+"""Twin training and the stability estimators, against closed forms and independent computations."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from thermo_utils.chapters.sas_generalization import stability
+from thermo_utils.core.seeding import numpy_rng, torch_generator
+from thermo_utils.chapters.sas_generalization.stability import (
+    MLP,
+    DivergenceError,
+    TwinData,
+    autocorrelation,
+    block_standard_error,
+    decay_time,
+    halves_z_score,
+    init_stacked,
+    integrated_autocorrelation_time,
+    sas_beta,
+    sas_generalization_bound,
+    stacked_sgd_step,
+    train_twin_ensemble,
+    twin_layout,
+)
+
+
+def ar1(phi, T, n_series, seed=0):
+    rng = numpy_rng(seed)
+    x = np.zeros((n_series, T))
+    x[:, 0] = rng.normal(size=n_series) / np.sqrt(1 - phi**2)
+    noise = rng.normal(size=(n_series, T))
+    for t in range(1, T):
+        x[:, t] = phi * x[:, t - 1] + noise[:, t]
+    return x
+
+
+def test_autocorrelation_and_times_of_an_ar1_process():
+    phi = 0.8
+    acf = autocorrelation(ar1(phi, 20000, 8), max_lag=60).mean(axis=0)
+    assert acf[:6] == pytest.approx(phi ** np.arange(6), abs=0.03)
+    assert decay_time(acf, spacing=10.0) == pytest.approx(-10.0 / np.log(phi), rel=0.08)
+    assert integrated_autocorrelation_time(acf) == pytest.approx((1 + phi) / (1 - phi), rel=0.1)
+
+
+def test_decay_time_of_an_exact_exponential():
+    lags = np.arange(50)
+    assert decay_time(np.exp(-lags / 7.0)) == pytest.approx(7.0, rel=0.01)
+    assert np.isnan(decay_time(np.ones(10)))  # never decays within the window
+
+
+def test_block_standard_error_matches_the_correlated_variance():
+    phi, T = 0.7, 40000
+    x = ar1(phi, T, 200, seed=1)
+    blocks = x.reshape(200, 20, -1).mean(axis=-1)
+    tau_int = (1 + phi) / (1 - phi)
+    expected = np.sqrt(tau_int / (1 - phi**2) / T)  # σ² = 1/(1−φ²)
+    assert np.median(block_standard_error(blocks)) == pytest.approx(expected, rel=0.15)
+    z = halves_z_score(blocks)
+    assert np.median(np.abs(z)) == pytest.approx(0.674, abs=0.2)  # |N(0,1)| median for a stationary series
+    drifting = blocks + np.linspace(0, 1, 20)
+    assert np.median(np.abs(halves_z_score(drifting))) > 5
+
+
+def test_sas_beta_against_a_loop():
+    rng = numpy_rng(3)
+    averages = rng.random((6, 9))
+    base_of = np.array([0, 0, 0, 3, 3, 3])
+    expected = [max(abs(averages[m, z] - averages[base_of[m], z]) for z in range(9)) for m in range(6)]
+    assert sas_beta(averages, base_of) == pytest.approx(expected)
+    assert sas_beta(averages, base_of)[[0, 3]] == pytest.approx([0.0, 0.0])
+    with pytest.raises(ValueError):
+        sas_beta(averages, base_of[:3])
+
+
+def test_bound_by_hand_and_its_limits():
+    value = sas_generalization_bound(0.1, 0.01, 100, loss_bound=1.0, delta=0.05)
+    assert value == pytest.approx(0.1 + 0.01 + 2 * (1 + 1) * np.sqrt(np.log(40) / 200))
+    assert sas_generalization_bound(0.1, 0.0, 10**12, 1.0, 0.05) == pytest.approx(0.1, abs=1e-5)
+    with pytest.raises(ValueError):
+        sas_generalization_bound(0.1, 0.01, 100, loss_bound=1.0, delta=1.5)
+
+
+def test_stacked_sgd_step_matches_a_loop_of_ordinary_models():
+    model = MLP(6, 5)
+    M, B = 3, 4
+    params = init_stacked(model, M, torch_generator(0, 1), same=False)
+    g = torch_generator(0, 2)
+    xb, yb = torch.randn(M, B, 6, generator=g), torch.randint(0, 10, (M, B), generator=g)
+    weights = torch.full((M, B), 1.0 / B)
+    weights[2] = torch.tensor([0.5, 0.5, 0.0, 0.0])  # a model with batch size 2
+    lr = torch.tensor([0.1, 0.2, 0.3])
+    new, losses = stacked_sgd_step(model, weight_decay=0.01)(params, xb, yb, weights, lr)
+    for m in range(M):
+        ref = MLP(6, 5)
+        ref.load_state_dict({k: v[m] for k, v in params.items()})
+        opt = torch.optim.SGD(ref.parameters(), lr=float(lr[m]), weight_decay=0.01)
+        keep = weights[m] > 0
+        loss = F.cross_entropy(ref(xb[m][keep]), yb[m][keep])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        assert losses[m].item() == pytest.approx(loss.item(), rel=1e-5)
+        for k, v in ref.state_dict().items():
+            torch.testing.assert_close(new[k][m], v, rtol=1e-5, atol=1e-6)
+
+
+SMALL = dict(n_twins=2, hidden=8, side=4, weight_decay=1e-3, burn_in_steps=20, tail_steps=80, average_every=10,
+             trace_every=5, n_blocks=4, n_test=30, n_trace=6, loss_cap=5.0, seed=0)
+
+
+def fake_data(n_pool, n_fresh, n_test, side, seed, copy_from=None):
+    g = torch_generator(seed, 9)
+    x = torch.randn(n_pool + n_fresh + n_test, side * side, generator=g)
+    y = torch.randint(0, 10, (len(x),), generator=g)
+    if copy_from is not None:  # make each fresh example equal to the example it replaces
+        for k, pos in enumerate(copy_from):
+            x[n_pool + k], y[n_pool + k] = x[pos], y[pos]
+    return TwinData(x, y, n_pool, n_fresh, n_test)
+
+
+def test_a_twin_that_swaps_in_an_identical_example_stays_identical(monkeypatch):
+    settings = [[0.1, 8, 40]]
+    positions = twin_layout(settings, 2, seed=0).replaced[1:]
+    monkeypatch.setattr(stability, "mnist_twin_data",
+                        lambda n_pool, n_fresh, n_test, side, seed: fake_data(n_pool, n_fresh, n_test, side, seed,
+                                                                              copy_from=positions))
+    out = train_twin_ensemble(settings=settings, **SMALL)
+    assert np.all(out["twin_distance"] == 0) and np.all(out["running_beta"] == 0)
+
+
+def test_twins_differ_and_runs_repeat(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    settings = [[0.1, 8, 40], [0.05, 4, 60]]
+    first = train_twin_ensemble(settings=settings, **SMALL)
+    second = train_twin_ensemble(settings=settings, **SMALL)
+    for key in ("block_means", "trace", "twin_distance", "burn_minibatch_loss"):
+        np.testing.assert_array_equal(first[key], second[key])
+    twins = first["replaced"] >= 0
+    assert np.all(first["twin_distance"][-1][twins] > 0)
+    assert np.all(first["twin_distance"][:, ~twins] == 0)
+    assert first["trace"].shape == (6, 6, 16) and first["block_means"].shape == (6, 60 + 2 + 30, 4)
+
+
+def test_bad_settings_and_divergence_are_reported(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    with pytest.raises(ValueError, match="batch"):
+        train_twin_ensemble(settings=[[0.1, 64, 40]], **SMALL)
+    with pytest.raises(ValueError, match="multiples"):
+        train_twin_ensemble(settings=[[0.1, 8, 40]], **{**SMALL, "tail_steps": 85})
+    with pytest.raises(DivergenceError, match="lr=1e\\+06"):
+        train_twin_ensemble(settings=[[1e6, 8, 40]], **SMALL)
+
+
+def test_config_refuses_bad_values_before_any_work():
+    from thermo_utils.chapters.sas_generalization.config import SPEC
+    from thermo_utils.harness.profiles import ConfigError
+
+    for bad in (dict(ref_batch=4096), dict(tail_steps=1010), dict(n_trace=500), dict(side=5), dict(ref_lr=-0.1)):
+        with pytest.raises(ConfigError):
+            SPEC.resolve("smoke", **bad)
+    assert SPEC.resolve("classroom").n_twins >= 2

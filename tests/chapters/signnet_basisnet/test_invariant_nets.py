@@ -1,0 +1,89 @@
+"""Invariance and equivariance of SignNet, BasisNet and the IGN layers, measured numerically."""
+
+import numpy as np
+import pytest
+import torch
+
+from thermo_utils.chapters.signnet_basisnet import invariant_nets as inv
+from thermo_utils.chapters.signnet_basisnet import spectral
+
+
+@pytest.fixture(scope="module")
+def symmetric_graphs():
+    rng = np.random.default_rng(0)
+    return [spectral.hypercube_graph(3), spectral.cycle_graph(6)] + spectral.graph_family("tree", 2, (7, 9), rng)
+
+
+@pytest.mark.parametrize("kind", ["signnet", "signnet_deepsets", "basisnet"])
+def test_invariant_encoders(kind, symmetric_graphs):
+    torch.manual_seed(0)
+    encoder = inv.make_encoder(kind, 9, hidden=8, pe_dim=4, basis_max_dim=2)
+    gaps = inv.invariance_gaps(encoder, symmetric_graphs, torch.Generator().manual_seed(1))
+    assert gaps["sign"] < 1e-10 and gaps["permutation"] < 1e-10
+    if kind == "basisnet":
+        assert gaps["basis"] < 1e-10 and gaps["resolved"] < 1e-10
+    else:  # sign invariance does not reach rotations inside the repeated eigenspaces of Q_3 and C_6
+        assert gaps["basis"] > 1e-6
+
+
+def test_raw_eigenvectors_are_not_invariant(symmetric_graphs):
+    torch.manual_seed(0)
+    gaps = inv.invariance_gaps(inv.make_encoder("raw", 9, 8, 4), symmetric_graphs, torch.Generator().manual_seed(1))
+    assert gaps["sign"] > 1e-3 and gaps["permutation"] < 1e-10
+
+
+def _permute_matrix(x, perm):
+    return x[:, perm][:, :, perm]
+
+
+def test_ign_layers_are_equivariant_and_respect_padding():
+    torch.manual_seed(0)
+    layer, readout = inv.IGN2to2(2, 3).double(), inv.IGN2to1(2, 3).double()
+    x = torch.randn(1, 5, 5, 2, dtype=torch.float64)  # not symmetric: exercises X and X^T separately
+    mask = torch.ones(1, 5, dtype=torch.bool)
+    perm = torch.tensor([2, 4, 0, 1, 3])
+    assert torch.allclose(layer(_permute_matrix(x, perm), mask), _permute_matrix(layer(x, mask), perm), atol=1e-12)
+    assert torch.allclose(readout(_permute_matrix(x, perm), mask), readout(x, mask)[:, perm], atol=1e-12)
+    padded = torch.zeros(1, 7, 7, 2, dtype=torch.float64)
+    padded[:, :5, :5] = x
+    pad_mask = torch.tensor([[True] * 5 + [False] * 2])
+    assert torch.allclose(layer(padded, pad_mask)[:, :5, :5], layer(x, mask), atol=1e-12)
+    assert float(layer(padded, pad_mask)[:, 5:].detach().abs().max()) == 0
+
+
+def test_graph_regressor_is_permutation_invariant(symmetric_graphs):
+    torch.manual_seed(0)
+    model = inv.GraphRegressor(inv.make_encoder("basisnet", 9, 8, 4), 1, 2, hidden=8, layers=2, pe_dim=4).double()
+    batch = spectral.batch_graphs(symmetric_graphs, dtype=torch.float64)
+    perms = spectral.random_node_permutations(batch, torch.Generator().manual_seed(2))
+    assert torch.allclose(model(batch), model(batch.node_permuted(perms)), atol=1e-10)
+
+
+def test_sign_invariant_target_and_signnet_mlp():
+    v = torch.randn(10, 3, 5, dtype=torch.float64)
+    signs = torch.tensor([1.0, -1.0, -1.0], dtype=torch.float64)[None, :, None]
+    target = inv.sign_invariant_target(v, seed=0)
+    assert torch.allclose(target, inv.sign_invariant_target(v * signs, seed=0))
+    single = torch.randn(4, 1, 5, dtype=torch.float64)  # one vector: only the |a.v| term remains
+    a = torch.randn(2, 1, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)[0]
+    assert torch.allclose(inv.sign_invariant_target(single, seed=0), (single * a).sum(-1).abs().sum(1))
+    net = inv.SignNetMLP(3, 5, 8).double()
+    assert torch.equal(net(v), net(v * signs))
+
+
+def test_counting_run_is_deterministic_and_checks_inputs():
+    args = dict(kind="signnet", seed=0, data_seed=0, n_graphs=60, nodes=[5, 7], edge_prob=[0.3, 0.6], epochs=1,
+                batch_size=16, lr=1e-2, hidden=8, layers=2, pe_dim=4, basis_max_dim=2)
+    assert inv.counting_point(**args)["test_mae"] == inv.counting_point(**args)["test_mae"]
+    with pytest.raises(ValueError, match="batch_size"):
+        inv.counting_point(**{**args, "batch_size": 100})
+    with pytest.raises(ValueError, match="unknown positional encoding"):
+        inv.make_encoder("lap", 5, 8, 4)
+    with pytest.raises(ValueError, match="unknown model"):
+        inv.sign_target_point("mlp", 0, 2, 4, 64, 64, 1, 8, 1e-3)
+
+
+def test_zinc_needs_its_files(tmp_path):
+    assert not inv.zinc_available(tmp_path)
+    with pytest.raises(FileNotFoundError, match="ZINC"):
+        inv.zinc_point("none", 0, str(tmp_path), 1, 8, 1e-3, 8, 2, 4, 2)

@@ -1,0 +1,365 @@
+"""The GCN and GAT of Lapenna et al. (GSI 2023) on superpixel graphs, their training, and their thermometry.
+
+The layers are PyG's dense GCN and GAT layers (``DenseGCNConv``, ``DenseGATConv``): the same parameters and
+the same arithmetic as ``GCNConv`` and ``GATConv`` (the tests compare them on one batch), but a padded batch
+of graphs costs a few batched matrix products instead of scatter operations, ~10× faster on a CPU.
+
+Protocol (the paper's Sec. 3): pre-train with Adam and a rate divided by 10 at one and two thirds of training;
+then continue from that one state at each learning rate or batch size and record, with two thermometers,
+the temperature of every layer per epoch (the paper's interval) and per step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from thermo_utils.core.seeding import torch_generator
+from thermo_utils.chapters.gnn_temperature.superpixels import DenseGraphs, mnist_superpixels
+from thermo_utils.harness.sweep import Checkpoint
+from thermo_utils.core.thermometer import Thermometer
+from thermo_utils.core.thermometer import pool_by_layer as pool_tensors
+
+MODELS = ("gcn", "gat")
+OPTIMIZERS = ("adam", "sgd")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the message names the setting."""
+
+
+def _masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    weight = mask.unsqueeze(-1).to(x.dtype)
+    return (x * weight).sum(1) / weight.sum(1).clamp(min=1)
+
+
+def _masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return x.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(1)
+
+
+class GCN(nn.Module):
+    """The paper's Fig. 1: four GCN convolutions with tanh, mean ‖ max pooling, one linear layer."""
+
+    def __init__(self):
+        super().__init__()
+        from torch_geometric.nn import DenseGCNConv
+
+        self.initial_conv = DenseGCNConv(1, 32)
+        self.conv1 = DenseGCNConv(32, 64)
+        self.conv2 = DenseGCNConv(64, 64)
+        self.conv3 = DenseGCNConv(64, 64)
+        self.out = nn.Linear(128, 10)
+
+    convolutions = ("initial_conv", "conv1", "conv2", "conv3")
+
+    def forward(self, x, adj, mask):
+        for name in self.convolutions:
+            x = torch.tanh(getattr(self, name)(x, adj, mask))
+        return self.out(torch.cat([_masked_mean(x, mask), _masked_max(x, mask)], dim=-1))
+
+
+class GAT(nn.Module):
+    """The paper's Fig. 5: three two-head GAT convolutions with ReLU, mean pooling, three linear layers."""
+
+    def __init__(self):
+        super().__init__()
+        from torch_geometric.nn import DenseGATConv
+
+        self.initial_conv = DenseGATConv(1, 32, heads=2)
+        self.conv1 = DenseGATConv(64, 64, heads=2)
+        self.conv2 = DenseGATConv(128, 64, heads=2)
+        self.out = nn.Linear(128, 32)
+        self.out1 = nn.Linear(32, 32)
+        self.out2 = nn.Linear(32, 10)
+
+    convolutions = ("initial_conv", "conv1", "conv2")
+
+    def forward(self, x, adj, mask):
+        for name in self.convolutions:
+            x = F.relu(getattr(self, name)(x, adj, mask))
+        x = _masked_mean(x, mask)
+        return self.out2(F.relu(self.out1(F.relu(self.out(x)))))
+
+
+def build_model(name: str, seed: int) -> nn.Module:
+    """A freshly initialised GCN or GAT; the same seed gives the same weights."""
+    if name not in MODELS:
+        raise ValueError(f"model {name!r} is invalid: expected one of {MODELS}")
+    with torch.random.fork_rng():
+        torch.manual_seed(int(torch_generator(seed, 7).initial_seed()))
+        return GCN() if name == "gcn" else GAT()
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def layer_of(parameter_name: str) -> str:
+    """The layer a parameter belongs to: its top-level module (``conv2.lin.weight`` → ``conv2``)."""
+    return parameter_name.split(".", 1)[0]
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    return list(dict.fromkeys(layer_of(n) for n, _ in model.named_parameters()))
+
+
+def pool_by_layer(per_tensor: dict[str, float], model: nn.Module) -> dict[str, float]:
+    """Per-layer T from per-tensor T, a layer being a top-level module (a PyG layer's ``lin.weight`` and ``bias``
+    sit at different depths)."""
+    sizes = {n: p.numel() for n, p in model.named_parameters()}
+    return {layer: float(t) for layer, t in pool_tensors(per_tensor, sizes, layer_of).items()}
+
+
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    """Adam (the paper's optimizer) or plain SGD (no momentum); no weight decay, as in the paper."""
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise ValueError(f"optimizer {name!r} is invalid: expected one of {OPTIMIZERS}")
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, graphs: DenseGraphs, batch_size: int = 256) -> tuple[float, float]:
+    """(accuracy, mean cross-entropy) over all the graphs."""
+    model.eval()
+    correct, loss = 0, 0.0
+    for start in range(0, len(graphs), batch_size):
+        inputs, y = graphs.batch(slice(start, start + batch_size))
+        logits = model(*inputs)
+        loss += float(F.cross_entropy(logits, y, reduction="sum"))
+        correct += int((logits.argmax(-1) == y).sum())
+    model.train()
+    return correct / len(graphs), loss / len(graphs)
+
+
+def train_epoch(model, graphs: DenseGraphs, optimizer, batch_size: int, generator: torch.Generator,
+                per_step: Thermometer | None = None, setting: str = "") -> float:
+    """One pass over the data in a random order (incomplete last batch dropped); returns the mean loss."""
+    if batch_size > len(graphs):
+        raise ValueError(f"batch_size = {batch_size} exceeds the {len(graphs)} training graphs")
+    order = torch.randperm(len(graphs), generator=generator)
+    total, steps = 0.0, len(graphs) // batch_size
+    for step in range(steps):
+        inputs, y = graphs.batch(order[step * batch_size : (step + 1) * batch_size])
+        loss = F.cross_entropy(model(*inputs), y)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(f"training diverged (loss = {float(loss)}) at {setting}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if per_step is not None:
+            per_step.read()
+        total += float(loss.detach())
+    return total / steps
+
+
+def _data(n: int, split: str, data: dict) -> DenseGraphs:
+    return mnist_superpixels(split, n, quiet=True, **data)
+
+
+def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batch_size: int, seed: int,
+             data: dict, quiet: bool = True, checkpoint_path: str | None = None) -> dict:
+    """Train from scratch with Adam, the rate divided by 10 at 1/3 and 2/3 of the epochs (the paper's schedule).
+
+    Returns the final weights, the per-epoch training curves and the test accuracy. With ``checkpoint_path``
+    (``run_sweep`` supplies one) the state is saved after every epoch and an interrupted run resumes there.
+    """
+    train_set, test_set = _data(n_train, "train", data), _data(n_test, "test", data)
+    net = build_model(model, seed)
+    optimizer = make_optimizer("adam", net.parameters(), lr)
+    milestones = sorted({max(1, round(epochs / 3)), max(1, round(2 * epochs / 3))} - {epochs})
+    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.1)
+    generator = torch_generator(seed, 11)
+    history = defaultdict(list)
+    checkpoint = Checkpoint(checkpoint_path, every=1)
+    start = 0
+    saved = checkpoint.load()
+    if saved is not None:
+        start, resume = saved
+        net.load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+        schedule.load_state_dict(resume["schedule"])
+        generator.set_state(resume["generator"])
+        history.update({k: list(v) for k, v in resume["history"].items()})
+    for epoch in tqdm(range(start, epochs), desc=f"pre-training {model.upper()}", disable=quiet, mininterval=2.0):
+        history["lr"].append(optimizer.param_groups[0]["lr"])
+        history["train_loss"].append(train_epoch(net, train_set, optimizer, batch_size, generator,
+                                                 setting=f"pre-training {model}, epoch {epoch}, lr {lr:g}"))
+        accuracy, loss = evaluate(net, test_set)
+        history["test_accuracy"].append(accuracy)
+        history["test_loss"].append(loss)
+        schedule.step()
+        if checkpoint.due(epoch + 1):
+            checkpoint.save(epoch + 1, {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                                        "schedule": schedule.state_dict(), "generator": generator.get_state(),
+                                        "history": dict(history)})
+    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    return {"state": state, "history": dict(history), "test_accuracy": history["test_accuracy"][-1],
+            "parameters": parameter_count(net), "data_source": train_set.source}
+
+
+def state_digest(state: dict) -> str:
+    """SHA-256 of a set of weights (names and values), independent of how the file was written."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        digest.update(name.encode())
+        digest.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def save_state(state: dict, path: Path) -> str:
+    """Save weights for the sweeps to continue from; return their digest (part of every sweep point's key)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return state_digest(state)
+
+
+def load_state(path: str, sha256: str) -> dict:
+    state = torch.load(path, weights_only=True)
+    if state_digest(state) != sha256:
+        raise ValueError(f"{path}: the saved weights do not match their checksum; re-run the pre-training")
+    return state
+
+
+def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int, optimizer: str, lr: float,
+                    batch_size: int, epochs: int, burn_in: int, seed: int, data: dict,
+                    keep_trajectory_of: str | None = None) -> dict:
+    """Continue from the pre-trained state at one (optimizer, lr, batch) and take temperatures.
+
+    After ``burn_in`` unrecorded epochs, ``epochs`` epochs are recorded with a per-epoch thermometer (velocity
+    = change over one epoch, the paper's Δt) and a per-step thermometer (change over one step). Returns the
+    per-layer T of both, per-epoch series, per-row T of every convolution weight, the training losses, the
+    final weights, and optionally the per-epoch trajectory of one weight tensor.
+    """
+    if epochs < 1 or burn_in < 0:
+        raise ValueError(f"need epochs >= 1 and burn_in >= 0, got epochs = {epochs}, burn_in = {burn_in}")
+    train_set = _data(n_train, "train", data)
+    net = build_model(model, seed)
+    net.load_state_dict(load_state(state_file, state_sha256))
+    opt = make_optimizer(optimizer, net.parameters(), lr)
+    generator = torch_generator(seed, 13, batch_size, int(round(lr * 1e7)))
+    setting = f"model={model}, optimizer={optimizer}, lr={lr:g}, batch_size={batch_size}"
+    losses = [train_epoch(net, train_set, opt, batch_size, generator, setting=setting) for _ in range(burn_in)]
+    weights = [n for n, p in net.named_parameters() if p.dim() == 2 and layer_of(n) in net.convolutions]
+    per_epoch, per_step = Thermometer(net), Thermometer(net)
+    step_layers, step_rows = [], defaultdict(list)
+    epoch_series = []
+    trajectory = [] if keep_trajectory_of else None
+    if keep_trajectory_of:
+        trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().clone().numpy())
+    for _ in range(epochs):
+        per_step.reset()
+        losses.append(train_epoch(net, train_set, opt, batch_size, generator, per_step, setting))
+        per_epoch.read()
+        step_layers.append(pool_by_layer(per_step.temperature(), net))
+        for name in weights:
+            step_rows[name].append(per_step.row_temperature(name))
+        epoch_series.append(pool_by_layer({n: per_epoch.series(n)[-1] for n in per_epoch.params}, net))
+        if trajectory is not None:
+            trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().clone().numpy())
+    layers = layer_names(net)
+    return {
+        "setting": {"model": model, "optimizer": optimizer, "lr": lr, "batch_size": batch_size},
+        "T_epoch": pool_by_layer(per_epoch.temperature(), net),
+        "T_step": {layer: float(np.mean([s[layer] for s in step_layers])) for layer in layers},
+        "T_epoch_series": {layer: np.array([s[layer] for s in epoch_series]) for layer in layers},
+        "rows_epoch": {name: per_epoch.row_temperature(name) for name in weights},
+        "rows_step": {name: np.mean(step_rows[name], axis=0) for name in weights},
+        "rows_step_by_epoch": {name: np.stack(step_rows[name]) for name in weights},
+        "train_loss": np.array(losses),
+        "burn_in": burn_in,
+        "state": {k: v.detach().clone() for k, v in net.state_dict().items()},
+        "trajectory": None if trajectory is None else np.stack(trajectory),
+    }
+
+
+def load_trained(model: str, state: dict) -> nn.Module:
+    """A model holding the given weights (for evaluation and pruning)."""
+    net = build_model(model, 0)
+    net.load_state_dict(state)
+    return net
+
+
+def sweep_points(lrs, batch_sizes, sweep_batch: int, sweep_lr: float) -> list[tuple[float, int]]:
+    """The (lr, batch) settings of both sweeps and the reference (sweep_lr, sweep_batch), each once, in order."""
+    points = [(float(lr), int(sweep_batch)) for lr in lrs] + [(float(sweep_lr), int(b)) for b in batch_sizes]
+    points.append((float(sweep_lr), int(sweep_batch)))
+    return list(dict.fromkeys(points))
+
+
+def element_temperature(trajectory: np.ndarray) -> np.ndarray:
+    """Time-averaged ½ v² of every entry of a weight, from its per-epoch trajectory (time on axis 0)."""
+    velocity = np.diff(np.asarray(trajectory, dtype=np.float64), axis=0)
+    return 0.5 * (velocity**2).mean(axis=0)
+
+
+def row_temperature_by_epoch(trajectory: np.ndarray) -> np.ndarray:
+    """Per-row ½ v² of a weight at each epoch, from its per-epoch trajectory: shape (epochs, rows)."""
+    velocity = np.diff(np.asarray(trajectory, dtype=np.float64), axis=0)
+    return 0.5 * (velocity**2).reshape(velocity.shape[0], velocity.shape[1], -1).mean(axis=2)
+
+
+def split_half_agreement(row_temperatures: np.ndarray) -> float:
+    """Spearman correlation across rows of T averaged over the first and over the second half of the readings.
+
+    ``row_temperatures`` has shape (readings, rows). A persistent ordering of hot and cold rows gives a value
+    near 1; rows that differ only by finite sampling give a value near 0.
+    """
+    from scipy.stats import spearmanr
+
+    row_temperatures = np.asarray(row_temperatures, dtype=np.float64)
+    if row_temperatures.ndim != 2 or row_temperatures.shape[0] < 2:
+        raise ValueError(f"need (readings >= 2, rows) per-row temperatures, got shape {row_temperatures.shape}")
+    half = row_temperatures.shape[0] // 2
+    first, second = row_temperatures[:half].mean(axis=0), row_temperatures[half:].mean(axis=0)
+    return float(spearmanr(first, second).statistic)
+
+
+# CPU seconds per graph per epoch (batch 32, test evaluation included), measured on one core of the
+# development machine; for cost estimates only.
+SECONDS_PER_GRAPH = {"gcn": 1e-3, "gat": 3e-3}
+
+
+def estimated_cost_s(model: str, n_train: int, pretrain_epochs: int, equilibrium_epochs: int,
+                     n_settings: int) -> float:
+    """Rough CPU seconds for pre-training plus every equilibrium run of one model (to state costs up front)."""
+    return SECONDS_PER_GRAPH[model] * n_train * (pretrain_epochs + n_settings * equilibrium_epochs)
+
+
+def analyse_sweeps(runs: list[dict], optimizer: str, key: str, lrs, batch_sizes, sweep_batch: int,
+                   sweep_lr: float) -> dict:
+    """Fits of one optimizer's sweeps, per layer: a power law in η and, in 1/β, a line, a parabola and a power law.
+
+    ``key`` is ``"T_epoch"`` or ``"T_step"``. Returns ``{"eta": {layer: PowerLawFit}, "batch": {layer: {...}},
+    "eta_x", "eta_T", "inv_batch_x", "batch_T"}`` with the measured points.
+    """
+    from thermo_utils.core.fitting import compare_polynomial_degrees, power_law_fit
+
+    found = {(r["setting"]["lr"], r["setting"]["batch_size"]): r[key] for r in runs
+             if r["setting"]["optimizer"] == optimizer}
+    lrs = sorted({float(x) for x in lrs})
+    batches = sorted({int(b) for b in batch_sizes})
+    layers = list(next(iter(found.values())))
+    eta_t = {layer: np.array([found[(lr, sweep_batch)][layer] for lr in lrs]) for layer in layers}
+    inv_b = np.array([1.0 / b for b in batches])
+    batch_t = {layer: np.array([found[(sweep_lr, b)][layer] for b in batches]) for layer in layers}
+    batch = {}
+    for layer in layers:
+        line = np.polyfit(inv_b, batch_t[layer], 1)
+        residual = batch_t[layer] - np.polyval(line, inv_b)
+        r2 = 1 - float(residual @ residual) / float(((batch_t[layer] - batch_t[layer].mean()) ** 2).sum())
+        quadratic_p = (compare_polynomial_degrees(inv_b, batch_t[layer], 1, 2).p_value
+                       if len(batches) > 3 else float("nan"))
+        batch[layer] = {"slope": float(line[0]), "intercept": float(line[1]), "r2_linear": r2,
+                        "p_quadratic": quadratic_p, "power_law": power_law_fit(inv_b, batch_t[layer])}
+    return {"eta": {layer: power_law_fit(lrs, eta_t[layer]) for layer in layers}, "batch": batch,
+            "eta_x": np.array(lrs), "eta_T": eta_t, "inv_batch_x": inv_b, "batch_T": batch_t}

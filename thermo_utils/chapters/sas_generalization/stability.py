@@ -1,0 +1,597 @@
+"""Statistical algorithmic stability: time-averaged losses of twin trainings on S and S′.
+
+Chandramoorthy et al. (NeurIPS 2022) replace the final weights by the long-run time average of each
+example's loss, ⟨ℓ_z⟩_S = lim (1/T) Σ_t ℓ(z, w_t), which can exist when the weights never settle. Their
+stability coefficient compares these averages between training sets that differ in one example:
+β = sup_z |⟨ℓ_z⟩_S − ⟨ℓ_z⟩_S′|, and β bounds the generalization gap of the time-averaged risk.
+
+Here many small MLPs are trained at once with stacked parameters (``torch.func.functional_call`` +
+``vmap``): for each setting (learning rate, batch size, training-set size) a *base* model on S and ``n_twins`` *twins*
+on S′_k, where one training example i_k of S is swapped for a fresh example z′_k. Every model starts from
+the same weights and reads the same stream of uniform numbers for its minibatches, so a base and its
+twins see the same batch positions: the only difference between them is the swapped example.
+
+During a constant-rate tail, the clipped per-example losses of a fixed probe set (the training pool, the
+fresh examples, held-out test examples) are accumulated into block sums (for time averages and their
+standard errors), a few test probes are traced densely (for the loss autocorrelation), and the weights'
+displacement, the twins' weight distance and the one-snapshot ("classical") stability are recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call, grad_and_value, vmap
+
+from thermo_utils.core.seeding import torch_generator
+from thermo_utils.core.threads import single_thread
+
+
+class DivergenceError(RuntimeError):
+    """Training produced non-finite weights or losses; the message names the setting."""
+
+
+
+
+# ---------------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class TwinData:
+    """Probe examples in one array: the training pool, then the fresh replacements, then test examples."""
+
+    x: torch.Tensor  # (P, d) float32, standardised
+    y: torch.Tensor  # (P,) int64
+    n_pool: int
+    n_fresh: int
+    n_test: int
+
+    @property
+    def fresh_slice(self) -> slice:
+        return slice(self.n_pool, self.n_pool + self.n_fresh)
+
+    @property
+    def test_slice(self) -> slice:
+        return slice(self.n_pool + self.n_fresh, self.n_pool + self.n_fresh + self.n_test)
+
+
+def downsample(images: np.ndarray, side: int) -> np.ndarray:
+    """Average-pool (n, 28, 28) uint8 images to (n, side·side) floats in [0, 1] (side must divide 28)."""
+    full = images.shape[-1]
+    if side < 1 or full % side:
+        raise ValueError(f"side must divide {full}, got {side}")
+    k = full // side
+    x = images.astype(np.float32).reshape(len(images), side, k, side, k).mean(axis=(2, 4)) / 255.0
+    return x.reshape(len(images), side * side)
+
+
+def mnist_twin_data(n_pool: int, n_fresh: int, n_test: int, side: int, seed: int) -> TwinData:
+    """An MNIST subset: ``n_pool`` training examples (S is a prefix of them), ``n_fresh`` other training
+    examples (the z′ that replace one example of S), ``n_test`` examples of the test split (fresh draws from
+    D, used to estimate the risk). Pixels are standardised with the pool's mean and standard deviation."""
+    from thermo_utils.core.datasets import load_dataset
+    from thermo_utils.core.seeding import numpy_rng
+
+    data = load_dataset("mnist")
+    if n_pool + n_fresh > len(data.train_labels) or n_test > len(data.test_labels):
+        raise ValueError("asked for more MNIST examples than the dataset holds")
+    order = numpy_rng(seed, 101).permutation(len(data.train_labels))[: n_pool + n_fresh]
+    test_order = numpy_rng(seed, 102).permutation(len(data.test_labels))[:n_test]
+    x = downsample(np.concatenate([data.train_images[order], data.test_images[test_order]]), side)
+    mean, std = x[:n_pool].mean(), x[:n_pool].std()
+    x = (x - mean) / std
+    y = np.concatenate([data.train_labels[order], data.test_labels[test_order]]).astype(np.int64)
+    return TwinData(torch.from_numpy(x), torch.from_numpy(y), n_pool, n_fresh, n_test)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stacked models
+
+
+class MLP(nn.Module):
+    """d → hidden (ReLU) → 10: small enough to train dozens at once on a CPU."""
+
+    def __init__(self, d: int, hidden: int, classes: int = 10):
+        super().__init__()
+        self.hidden = nn.Linear(d, hidden)
+        self.out = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.hidden(x)))
+
+
+def init_stacked(model: nn.Module, n_models: int, generator: torch.Generator, same: bool = True) -> dict:
+    """Stacked parameters (leading axis = model), uniform in ±1/sqrt(fan_in) like torch's default init.
+    ``same=True``: every model starts from the same draw (twins must)."""
+    params = {}
+    for name, p in model.named_parameters():
+        fan_in = p.shape[1] if p.dim() > 1 else model.get_parameter(name.replace("bias", "weight")).shape[1]
+        bound = 1.0 / math.sqrt(fan_in)
+        shape = (1 if same else n_models, *p.shape)
+        draw = (torch.rand(shape, generator=generator) * 2 - 1) * bound
+        params[name] = draw.expand(n_models, *p.shape).clone()
+    return params
+
+
+def stacked_losses(model: nn.Module, params: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-example cross-entropy of every model on shared examples: (M, P)."""
+
+    def one(p):
+        return F.cross_entropy(functional_call(model, p, (x,)), y, reduction="none")
+
+    return vmap(one)(params)
+
+
+def flatten_stacked(params: dict) -> torch.Tensor:
+    return torch.cat([p.reshape(p.shape[0], -1) for p in params.values()], dim=1)
+
+
+def stacked_sgd_step(model: nn.Module, weight_decay: float):
+    """A function (params, xb, yb, weights, lr) → (new params, batch losses) doing one SGD step for every
+    model at once: xb (M, B, d), yb (M, B), weights (M, B) summing to 1 per model, lr (M,).
+    Gradients come from ``vmap(grad_and_value(...))`` over the stacked parameters."""
+
+    def batch_loss(p, xb, yb, weights):
+        return (F.cross_entropy(functional_call(model, p, (xb,)), yb, reduction="none") * weights).sum()
+
+    step_grad = vmap(grad_and_value(batch_loss))
+
+    def step(params, xb, yb, weights, lr):
+        with torch.enable_grad():
+            grads, losses = step_grad(params, xb, yb, weights)
+        with torch.no_grad():
+            new = {}
+            for name, p in params.items():
+                rate = lr.view(-1, *[1] * (p.dim() - 1))
+                new[name] = p - rate * (grads[name] + weight_decay * p)
+        return new, losses.detach()
+
+    return step
+
+
+# ---------------------------------------------------------------------------------------------------
+# Layout of a twin ensemble
+
+
+@dataclass(frozen=True)
+class TwinLayout:
+    """One row per model: its setting, learning rate, training-set size, and which example it swaps."""
+
+    lr: np.ndarray  # (M,)
+    batch: np.ndarray  # (M,) batch size
+    n: np.ndarray  # (M,) training-set size
+    setting: np.ndarray  # (M,) index of the (lr, batch, n) setting
+    base_of: np.ndarray  # (M,) index of the setting's base model (itself for a base)
+    replaced: np.ndarray  # (M,) position in S of the swapped example, −1 for a base
+    fresh: np.ndarray  # (M,) which fresh example replaces it, −1 for a base
+
+    @property
+    def is_twin(self) -> np.ndarray:
+        return self.replaced >= 0
+
+    @property
+    def bases(self) -> np.ndarray:
+        return np.flatnonzero(~self.is_twin)
+
+
+def twin_layout(settings, n_twins: int, seed: int) -> TwinLayout:
+    """Every (lr, batch, n) setting gets a base model and ``n_twins`` twins. Twin k of every setting swaps
+    the same fresh example z′_k into S at a position drawn uniformly in [0, n) (one draw per n and k)."""
+    from thermo_utils.core.seeding import numpy_rng
+
+    if n_twins < 1:
+        raise ValueError("n_twins must be at least 1")
+    rows = []
+    for setting, (lr, batch, n) in enumerate(settings):
+        if lr <= 0 or not 1 <= batch <= n:
+            raise ValueError(f"setting {setting}: need lr > 0 and 1 <= batch <= n, got {(lr, batch, n)}")
+        positions = numpy_rng(seed, 103, int(n)).choice(int(n), size=n_twins, replace=False)
+        base = len(rows)
+        rows.append((lr, batch, n, setting, base, -1, -1))
+        rows += [(lr, batch, n, setting, base, int(positions[k]), k) for k in range(n_twins)]
+    cols = list(zip(*rows))
+    return TwinLayout(np.array(cols[0], float), np.array(cols[1], int), np.array(cols[2], int),
+                      np.array(cols[3], int), np.array(cols[4], int), np.array(cols[5], int),
+                      np.array(cols[6], int))
+
+
+def training_index_map(layout: TwinLayout, data: TwinData) -> torch.Tensor:
+    """(M, n_max) indices into the probe array: row m lists S (or S′) of model m in its first n_m entries."""
+    n_max = int(layout.n.max())
+    index = torch.arange(n_max).repeat(len(layout.n), 1)
+    for m in np.flatnonzero(layout.is_twin):
+        index[m, layout.replaced[m]] = data.n_pool + int(layout.fresh[m])
+    return index
+
+
+def training_weights(layout: TwinLayout, data: TwinData) -> torch.Tensor:
+    """(M, P) weights 1/n_m on the probes that form model m's training set: R̂ = (losses · weights).sum(1)."""
+    weights = torch.zeros(len(layout.n), len(data.y))
+    index = training_index_map(layout, data)
+    for m, n in enumerate(layout.n):
+        weights[m, index[m, :n]] = 1.0 / n
+    return weights
+
+
+# ---------------------------------------------------------------------------------------------------
+# Training
+
+
+def train_twin_ensemble(**kwargs) -> dict:
+    """Train every model of ``twin_layout(settings, n_twins)`` together (see :func:`_train_twin_ensemble`)."""
+    with single_thread():
+        return _train_twin_ensemble(**kwargs)
+
+
+def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weight_decay: float,
+                        burn_in_steps: int, tail_steps: int, average_every: int, trace_every: int, n_blocks: int,
+                        n_test: int, n_trace: int, loss_cap: float, seed: int, progress: bool = False) -> dict:
+    """Train every model of ``twin_layout(settings, n_twins)`` together with constant-rate SGD, each setting
+    being (learning rate, batch size, training-set size), and return the tail's records as NumPy arrays
+    (see the module docstring). Minibatches are drawn with replacement: at each step one stream of uniform
+    numbers u_1..u_Bmax is shared by all models; model m uses positions ⌊u_j·n_m⌋ for j ≤ B_m.
+    Raises DivergenceError naming the setting."""
+    from tqdm.auto import tqdm
+
+    records = tail_steps // average_every
+    if records < 2 * n_blocks or n_blocks < 4 or records % n_blocks:
+        raise ValueError(f"need n_blocks >= 4 dividing the records, at least 2 per block: tail_steps // "
+                         f"average_every = {records}, n_blocks = {n_blocks}")
+    if burn_in_steps % average_every or tail_steps % average_every or average_every % trace_every:
+        raise ValueError("burn_in_steps and tail_steps must be multiples of average_every, and average_every of trace_every")
+    if n_trace > n_test:
+        raise ValueError(f"n_trace ({n_trace}) must not exceed n_test ({n_test})")
+    layout = twin_layout(settings, n_twins, seed)
+    data = mnist_twin_data(int(layout.n.max()), n_twins, n_test, side, seed)
+    batch_max = int(layout.batch.max())
+    batch_mask = (torch.arange(batch_max)[None, :] < torch.as_tensor(layout.batch)[:, None]).float()
+    batch_mask /= batch_mask.sum(1, keepdim=True)
+    M = len(layout.n)
+    model = MLP(side * side, hidden)
+    params = init_stacked(model, M, torch_generator(seed, 104))
+    batch_stream = torch_generator(seed, 105)
+    index = training_index_map(layout, data)
+    train_w = training_weights(layout, data)
+    n_col = torch.as_tensor(layout.n, dtype=torch.float32)[:, None]
+    lr = torch.as_tensor(layout.lr, dtype=torch.float32)
+    base_of = torch.as_tensor(layout.base_of)
+    trace_idx = torch.arange(data.test_slice.start, data.test_slice.start + n_trace)
+
+    sgd_step = stacked_sgd_step(model, weight_decay)
+
+    def check(where: str, values: torch.Tensor):
+        bad = ~torch.isfinite(values).reshape(M, -1).all(dim=1)
+        if bad.any():
+            m = int(torch.nonzero(bad)[0])
+            raise DivergenceError(f"training diverged ({where}) at lr={layout.lr[m]:g}, batch={layout.batch[m]}, "
+                                  f"n={layout.n[m]}, weight_decay={weight_decay:g}: lower the learning rate")
+
+    P = len(data.y)
+    block_sums = torch.zeros(M, P, n_blocks, dtype=torch.float64)
+    block_counts = np.zeros(n_blocks)
+    cumulative = torch.zeros(M, P, dtype=torch.float64)
+    trace = []
+    series = {k: [] for k in ("train_risk", "test_risk", "snapshot_beta", "running_beta", "displacement",
+                              "twin_distance", "velocity", "minibatch_loss")}
+    start_weights = flatten_stacked(params)
+    tail_start = previous = start_weights if burn_in_steps == 0 else None
+    burn_curve = {"step": [], "minibatch_loss": [], "displacement": []}
+    window_loss = torch.zeros(M)
+    bar = tqdm(range(burn_in_steps + tail_steps), desc="twin training", disable=not progress, mininterval=2.0)
+    with torch.no_grad():
+        for step in bar:
+            u = torch.rand(batch_max, generator=batch_stream)
+            rows = index.gather(1, (u[None, :] * n_col).long())
+            params, losses = sgd_step(params, data.x[rows], data.y[rows], batch_mask, lr)
+            window_loss += losses
+            t = step + 1
+            if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
+                trace.append(stacked_losses(model, params, data.x[trace_idx], data.y[trace_idx]).numpy())
+            if t % average_every:
+                continue
+            flat = flatten_stacked(params)
+            check(f"step {t}", flat)
+            mean_window = (window_loss / average_every).numpy().copy()
+            window_loss.zero_()
+            if t <= burn_in_steps:
+                burn_curve["step"].append(t)
+                burn_curve["minibatch_loss"].append(mean_window)
+                burn_curve["displacement"].append((flat - start_weights).norm(dim=1).numpy())
+                if t == burn_in_steps:
+                    tail_start = previous = flat
+                continue
+            raw = stacked_losses(model, params, data.x, data.y)
+            check(f"step {t}", raw)
+            clipped = raw.clamp(max=loss_cap).double()
+            r = len(series["train_risk"])
+            b = r * n_blocks // records
+            block_sums[:, :, b] += clipped
+            block_counts[b] += 1
+            cumulative += clipped
+            running = cumulative / (r + 1)
+            series["train_risk"].append((clipped * train_w).sum(1).numpy())
+            series["test_risk"].append(clipped[:, data.test_slice].mean(1).numpy())
+            series["snapshot_beta"].append((clipped - clipped[base_of]).abs().amax(1).numpy())
+            series["running_beta"].append((running - running[base_of]).abs().amax(1).numpy())
+            series["displacement"].append((flat - tail_start).norm(dim=1).numpy())
+            series["velocity"].append((flat - previous).norm(dim=1).numpy())
+            series["twin_distance"].append((flat - flat[base_of]).norm(dim=1).numpy())
+            series["minibatch_loss"].append(mean_window)
+            previous = flat
+    out = {name: np.stack(values, axis=0) for name, values in series.items()}
+    out.update(
+        trace=np.stack(trace, axis=-1),  # (M, n_trace, records · average_every / trace_every)
+        block_means=(block_sums / torch.as_tensor(block_counts)).numpy(),
+        block_counts=block_counts,
+        burn_step=np.array(burn_curve["step"]),
+        burn_minibatch_loss=np.stack(burn_curve["minibatch_loss"]) if burn_curve["step"] else np.zeros((0, M)),
+        burn_displacement=np.stack(burn_curve["displacement"]) if burn_curve["step"] else np.zeros((0, M)),
+        record_step=burn_in_steps + average_every * np.arange(1, records + 1),
+        lr=layout.lr, batch=layout.batch, n=layout.n, setting=layout.setting, base_of=layout.base_of, replaced=layout.replaced,
+        fresh=layout.fresh, train_weights=train_w.numpy(), n_pool=data.n_pool, n_fresh=data.n_fresh,
+        n_test=data.n_test, labels=data.y.numpy(),
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Weights that never settle: batch norm plus weight decay
+
+
+def _batch_norm(h: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Batch normalisation without learned scale or shift: makes the layer below scale-invariant."""
+    return (h - h.mean(0)) / torch.sqrt(h.var(0, unbiased=False) + eps)
+
+
+def scale_invariant_logits(params: dict, head: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """x → W1 → BN → ReLU → W2 → BN → ReLU → fixed head. The loss does not change when W1 or W2 is
+    multiplied by a positive number, so weight decay only shrinks their norms and thereby raises the
+    effective learning rate η/‖W‖² until training destabilises (Lobacheva et al. 2021)."""
+    h = torch.relu(_batch_norm(x @ params["w1"].T))
+    h = torch.relu(_batch_norm(h @ params["w2"].T))
+    return h @ head.T
+
+
+def train_scale_invariant_bn(**kwargs) -> dict:
+    """Constant-rate SGD on the scale-invariant batch-norm network (see :func:`_train_scale_invariant_bn`)."""
+    with single_thread():
+        return _train_scale_invariant_bn(**kwargs)
+
+
+def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden: int, side: int, batch_size: int,
+                             steps: int, record_every: int, seed: int, progress: bool = False) -> dict:
+    """Constant-rate SGD on the scale-invariant network, one model per weight decay (stacked, vmapped).
+
+    Returns per record (every ``record_every`` steps): the mean minibatch loss of the window, the norms of
+    W1 and W2, and the effective learning rate η/‖W2‖²; arrays have shape (records, models)."""
+    from tqdm.auto import tqdm
+
+    weight_decays = torch.as_tensor(list(weight_decays), dtype=torch.float32)
+    if weight_decays.numel() < 1 or (weight_decays < 0).any():
+        raise ValueError("weight_decays must be a non-empty list of non-negative numbers")
+    if batch_size < 2 or batch_size > n_train or steps < record_every or lr <= 0:
+        raise ValueError(f"need 2 <= batch_size <= n_train, steps >= record_every and lr > 0; got batch_size="
+                         f"{batch_size}, n_train={n_train}, steps={steps}, record_every={record_every}, lr={lr}")
+    data = mnist_twin_data(n_train, 0, 0, side, seed)
+    M, d = weight_decays.numel(), side * side
+    g = torch_generator(seed, 201)
+    w1 = torch.randn(1, hidden, d, generator=g) / math.sqrt(d)
+    w2 = torch.randn(1, hidden, hidden, generator=g) / math.sqrt(hidden)
+    head = torch.randn(10, hidden, generator=g)  # unit entries: logits large enough to fit the data
+    params = {"w1": w1.expand(M, -1, -1).clone(), "w2": w2.expand(M, -1, -1).clone()}
+    batches = torch_generator(seed, 202)
+
+    def batch_loss(p, xb, yb):
+        return F.cross_entropy(scale_invariant_logits(p, head, xb), yb)
+
+    step_grad = vmap(grad_and_value(batch_loss), in_dims=(0, None, None))
+    records = {"loss": [], "norm_w1": [], "norm_w2": []}
+    window = torch.zeros(M)
+    wd = weight_decays.view(-1, 1, 1)
+    with torch.no_grad():
+        for step in tqdm(range(steps), desc="batch norm + weight decay", disable=not progress, mininterval=2.0):
+            rows = torch.randint(0, n_train, (batch_size,), generator=batches)
+            with torch.enable_grad():
+                grads, losses = step_grad(params, data.x[rows], data.y[rows])
+            for name in params:
+                params[name] = params[name] - lr * (grads[name] + wd * params[name])
+            window += losses
+            if (step + 1) % record_every == 0:
+                if not torch.isfinite(window).all():
+                    m = int(torch.nonzero(~torch.isfinite(window))[0])
+                    raise DivergenceError(f"batch-norm run diverged at lr={lr:g}, weight_decay="
+                                          f"{float(weight_decays[m]):g}: lower the learning rate")
+                records["loss"].append((window / record_every).numpy().copy())
+                window.zero_()
+                records["norm_w1"].append(params["w1"].flatten(1).norm(dim=1).numpy())
+                records["norm_w2"].append(params["w2"].flatten(1).norm(dim=1).numpy())
+    out = {k: np.stack(v) for k, v in records.items()}
+    out["effective_lr"] = lr / out["norm_w2"] ** 2
+    out["step"] = record_every * np.arange(1, len(out["loss"]) + 1)
+    out["weight_decays"] = weight_decays.numpy()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Estimators on the recorded tail
+
+
+def time_averages(block_means: np.ndarray) -> np.ndarray:
+    """⟨ℓ_z⟩ over the tail from equal-size block means (..., blocks) → (...)."""
+    return np.asarray(block_means).mean(axis=-1)
+
+
+def block_standard_error(block_means: np.ndarray) -> np.ndarray:
+    """Standard error of a time average by batch means: blocks much longer than the correlation time are
+    nearly independent, so SE ≈ std(block means)/sqrt(blocks)."""
+    block_means = np.asarray(block_means, dtype=float)
+    if block_means.shape[-1] < 2:
+        raise ValueError("need at least 2 blocks for a standard error")
+    return block_means.std(axis=-1, ddof=1) / np.sqrt(block_means.shape[-1])
+
+
+def halves_z_score(block_means: np.ndarray) -> np.ndarray:
+    """(first-half average − second-half average) / its standard error, per series. Near N(0, 1) when the
+    time average has converged (a stationary tail); large when the average is still drifting."""
+    block_means = np.asarray(block_means, dtype=float)
+    half = block_means.shape[-1] // 2
+    if half < 2:
+        raise ValueError("need at least 4 blocks to compare halves")
+    a, b = block_means[..., :half], block_means[..., half:2 * half]
+    se = np.sqrt(block_standard_error(a) ** 2 + block_standard_error(b) ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(se > 0, (a.mean(-1) - b.mean(-1)) / se, 0.0)
+
+
+def sas_beta(averages: np.ndarray, base_of: np.ndarray, probes=None) -> np.ndarray:
+    """For each model, max over probes z of |⟨ℓ_z⟩_S′ − ⟨ℓ_z⟩_S| against its base; 0 for a base itself.
+
+    ``averages`` is (M, P); ``probes`` (an index or mask over P) restricts the supremum. This is the
+    statistical stability coefficient restricted to the probes we can evaluate: a lower bound on the
+    supremum over all z."""
+    averages = np.asarray(averages, dtype=float)
+    base_of = np.asarray(base_of)
+    if averages.ndim != 2 or base_of.shape != (averages.shape[0],):
+        raise ValueError("averages must be (models, probes) and base_of (models,)")
+    diff = np.abs(averages - averages[base_of])
+    if probes is not None:
+        diff = diff[:, probes]
+    return diff.max(axis=1)
+
+
+def per_setting_max(values: np.ndarray, setting: np.ndarray, is_twin: np.ndarray) -> np.ndarray:
+    """Max over the twins of each setting (β is a supremum over pairs S, S′ too)."""
+    settings = np.unique(setting)
+    return np.array([np.max(values[(setting == s) & is_twin]) for s in settings])
+
+
+def sas_generalization_bound(train_risk, beta, n, loss_bound: float, delta: float):
+    """R̂_S + β + 2(nβ + L)·sqrt(log(2/δ)/(2n)): the paper's bound on the time-averaged risk R_S, holding
+    with probability 1 − δ over S when the loss lies in [0, L] and β is the true stability coefficient."""
+    train_risk, beta, n = (np.asarray(v, dtype=float) for v in (train_risk, beta, n))
+    if not 0 < delta < 1 or loss_bound <= 0:
+        raise ValueError(f"need 0 < delta < 1 and loss_bound > 0, got delta={delta}, loss_bound={loss_bound}")
+    if np.any(n < 1) or np.any(beta < 0):
+        raise ValueError("need n >= 1 and beta >= 0")
+    return train_risk + beta + 2 * (n * beta + loss_bound) * np.sqrt(np.log(2 / delta) / (2 * n))
+
+
+def autocorrelation(series: np.ndarray, max_lag: int | None = None) -> np.ndarray:
+    """Normalised autocorrelation ρ_k of each series along the last axis (FFT, mean removed, the biased
+    estimator that divides by T). Constant series give NaN."""
+    x = np.asarray(series, dtype=float)
+    T = x.shape[-1]
+    if T < 4:
+        raise ValueError("need at least 4 time points for an autocorrelation")
+    max_lag = T - 1 if max_lag is None else min(int(max_lag), T - 1)
+    x = x - x.mean(axis=-1, keepdims=True)
+    spectrum = np.fft.rfft(x, n=2 * T, axis=-1)
+    acov = np.fft.irfft(spectrum * np.conj(spectrum), n=2 * T, axis=-1)[..., : max_lag + 1] / T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return acov / acov[..., :1]
+
+
+def decay_time(acf: np.ndarray, spacing: float = 1.0) -> np.ndarray:
+    """First lag at which the autocorrelation falls below 1/e (linear interpolation), times ``spacing``;
+    NaN when it never does within the lags given. For ρ_k = φ^k it is −1/ln φ."""
+    single = np.ndim(acf) == 1
+    acf = np.atleast_2d(np.asarray(acf, dtype=float))
+    out = np.full(acf.shape[:-1], np.nan)
+    threshold = np.exp(-1.0)
+    for idx in np.ndindex(out.shape):
+        rho = acf[idx]
+        below = np.flatnonzero(rho < threshold)
+        if below.size and below[0] > 0:
+            k = below[0]
+            out[idx] = (k - 1 + (rho[k - 1] - threshold) / (rho[k - 1] - rho[k])) * spacing
+    return float(out[0]) if single else out
+
+
+def integrated_autocorrelation_time(acf: np.ndarray, window_factor: float = 5.0) -> np.ndarray:
+    """τ_int = 1 + 2 Σ_{k=1}^{W} ρ_k with Sokal's window: the smallest W ≥ window_factor·τ_int(W).
+    The variance of a time average of T correlated samples is σ²·τ_int/T; for ρ_k = φ^k, τ_int = (1+φ)/(1−φ)."""
+    single = np.ndim(acf) == 1
+    acf = np.atleast_2d(np.asarray(acf, dtype=float))
+    out = np.full(acf.shape[:-1], np.nan)
+    for idx in np.ndindex(out.shape):
+        tau = 1 + 2 * np.cumsum(acf[idx][1:])
+        ok = np.flatnonzero(np.arange(1, len(tau) + 1) >= window_factor * tau)
+        out[idx] = tau[ok[0]] if ok.size else np.nan
+    return float(out[0]) if single else out
+
+
+def loss_decay_time(trace: np.ndarray, spacing: float, max_lag: int | None = None) -> np.ndarray:
+    """Decay time (in steps) of the loss autocorrelation per model: the autocorrelation of each traced
+    probe's loss, averaged over probes (constant probes skipped), then its 1/e time. ``trace`` is (M, probes, T)."""
+    import warnings
+
+    acf = autocorrelation(trace, max_lag)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a model whose traced losses are all constant
+        mean_acf = np.nanmean(acf, axis=1)
+    return decay_time(mean_acf, spacing)
+
+
+def summarise_twins(run: dict, loss_cap: float, delta: float):
+    """One row per setting: time-averaged risks, the gap, β (several probe sets), its noise floor, the
+    one-snapshot stability, the loss decay time and the bound. ``run`` is train_twin_ensemble's output."""
+    import pandas as pd
+
+    averages = time_averages(run["block_means"])
+    base_of, setting = run["base_of"], run["setting"]
+    twins = run["replaced"] >= 0
+    n_pool, n_fresh = int(run["n_pool"]), int(run["n_fresh"])
+    test = slice(n_pool + n_fresh, None)
+    diff_blocks = run["block_means"] - run["block_means"][base_of]
+    noise = block_standard_error(diff_blocks[twins]).max(axis=1)  # per twin: largest SE of a difference
+    tail = float(run["record_step"][-1] - run["record_step"][0] + run["record_step"][1] - run["record_step"][0])
+    spacing = tail / run["trace"].shape[-1]  # steps between traced readings
+    tau = loss_decay_time(run["trace"], spacing, max_lag=run["trace"].shape[-1] // 4)
+    beta_all = sas_beta(averages, base_of)
+    beta_test = sas_beta(averages, base_of, test)
+    mean_test = np.abs(averages - averages[base_of])[:, test].mean(axis=1)
+    last = slice(len(run["record_step"]) // 2, None)
+    rows = []
+    for s in np.unique(setting):
+        b = int(np.flatnonzero((setting == s) & ~twins)[0])
+        t = (setting == s) & twins
+        train_risk = float(averages[b] @ run["train_weights"][b])
+        test_risk = float(averages[b, test].mean())
+        beta = float(beta_all[t].max())
+        n = int(run["n"][b])
+        snap = run["snapshot_beta"][last][:, t]
+        rows.append(dict(
+            lr=float(run["lr"][b]), batch=int(run["batch"][b]), n=n, train_risk=train_risk, test_risk=test_risk,
+            test_risk_se=float(averages[b, test].std(ddof=1) / np.sqrt(averages[:, test].shape[1])),
+            gap=test_risk - train_risk, beta=beta, beta_test=float(beta_test[t].max()),
+            beta_mean=float(mean_test[t].mean()), beta_noise=float(noise[t[twins]].max()),
+            snapshot_beta_mean=float(snap.mean()), snapshot_beta_cv=float((snap.std(0) / snap.mean(0)).mean()),
+            decay_time=float(tau[b]), twin_distance=float(run["twin_distance"][-1, t].mean()),
+            bound=float(sas_generalization_bound(train_risk, beta, n, loss_cap, delta)),
+        ))
+    return pd.DataFrame(rows)
+
+
+def sweep_settings(n_sizes, ref_lr, ref_batch, mixing_lrs, mixing_batches, mixing_n) -> list[list]:
+    """The (lr, batch, n) settings of both sweeps, without duplicates, as JSON-able lists."""
+    settings = [[float(ref_lr), int(ref_batch), int(n)] for n in n_sizes]
+    for lr in mixing_lrs:
+        for batch in mixing_batches:
+            point = [float(lr), int(batch), int(mixing_n)]
+            if point not in settings:
+                settings.append(point)
+    return settings
+
+
+def loss_spikes(loss: np.ndarray, floor: float, factor: float = 10.0) -> np.ndarray:
+    """Onsets (record indices) of excursions where the loss exceeds both ``floor`` and ``factor`` times its
+    median: the instabilities of the batch-norm + weight-decay cycle."""
+    loss = np.asarray(loss, dtype=float)
+    high = (loss > floor) & (loss > factor * np.median(loss))
+    return np.flatnonzero(high & ~np.concatenate([[False], high[:-1]]))

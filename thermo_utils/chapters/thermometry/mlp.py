@@ -1,0 +1,150 @@
+"""Temperatures of a small MLP on MNIST, measured at equilibrium for several learning rates and batch sizes.
+
+Seeds are trained together (stacked parameters); for the learning-rate sweep every seed's pre-trained
+state is continued at every rate at once. Temperatures are read per step and per epoch by the same
+:class:`~thermo_utils.core.thermometer.Thermometer`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from thermo_utils.core.datasets import load_dataset
+from thermo_utils.core.ensembles import Adam, ensemble_gradients, ensemble_losses, repeat_params, sgd_step, stack_params
+from thermo_utils.core.seeding import torch_generator
+from thermo_utils.core.thermometer import Thermometer
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+class MLP(torch.nn.Module):
+    """784 → hidden → 10 with a tanh hidden layer: small enough to train dozens at once on a CPU."""
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(784, hidden)
+        self.fc2 = torch.nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        return self.fc2(torch.tanh(self.fc1(x)))
+
+
+def mnist_tensors(n_train: int):
+    """The first ``n_train`` MNIST training images (standardised, flattened) and the test set."""
+    data = load_dataset("mnist")
+    x, y = data.as_float("train", n_train)
+    xt, yt = data.as_float("test")
+    mean, std = x.mean(), x.std()
+    to_t = lambda a: torch.from_numpy(((a - mean) / std).reshape(len(a), -1))  # noqa: E731
+    return to_t(x), torch.from_numpy(y), to_t(xt), torch.from_numpy(yt)
+
+
+class _Trainer:
+    """One optimizer over stacked members, each drawing its own batches (its own permutation per epoch)."""
+
+    def __init__(self, model, params, optimizer: str, rates, generator):
+        self.model, self.params, self.generator = model, params, generator
+        self.rates = torch.as_tensor(rates, dtype=torch.float32)
+        self.adam = Adam(params) if optimizer == "adam" else None
+
+    def epoch(self, x, y, batch: int, on_step=None) -> float:
+        members, n = len(self.rates), len(x)
+        order = torch.argsort(torch.rand(members, n, generator=self.generator), dim=1)
+        losses = []
+        for start in range(0, n - batch + 1, batch):
+            idx = order[:, start : start + batch]
+            grads = ensemble_gradients(self.model, F.cross_entropy, self.params, x[idx], y[idx])
+            if self.adam:
+                self.adam.step(grads, self.rates)
+            else:
+                sgd_step(self.params, grads, self.rates)
+            if on_step:
+                on_step()
+        with torch.no_grad():
+            losses = ensemble_losses(self.model, F.cross_entropy, self.params, x[:2048], y[:2048])
+        return losses.numpy()
+
+
+def _accuracy(model, params, x, y) -> np.ndarray:
+    from torch.func import functional_call, vmap
+
+    with torch.no_grad():
+        logits = vmap(lambda p: functional_call(model, p, (x,)))(params)
+    return (logits.argmax(-1) == y).float().mean(-1).numpy()
+
+
+def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, generator):
+    """Continue training; skip one epoch to re-equilibrate, then read T per step and per epoch.
+
+    The training loss after each measured epoch is returned too: its drift says whether the run was
+    really at equilibrium."""
+    trainer = _Trainer(model, params, optimizer, rates, generator)
+    trainer.epoch(x, y, batch)
+    per_step, per_epoch = Thermometer(params, ensemble=True), Thermometer(params, ensemble=True)
+    losses = []
+    for _ in range(measure_epochs - 1):
+        losses.append(trainer.epoch(x, y, batch, on_step=per_step.read))
+        per_epoch.read()
+    diverged = ~np.isfinite(np.stack(losses)).all(axis=0)
+    return {
+        "per_step": per_step.layer_temperature(),
+        "per_epoch": per_epoch.layer_temperature(),
+        "loss": np.stack(losses),
+        "diverged": diverged,
+    }
+
+
+def network_sweep(optimizer: str, rates, batch_sizes, base_rate: float, base_batch: int, n_seeds: int,
+                  n_train: int, hidden: int, pretrain_epochs: int, measure_epochs: int, seed: int) -> dict:
+    """Pre-train ``n_seeds`` MLPs, then measure equilibrium temperatures over ``rates`` (at ``base_batch``)
+    and over ``batch_sizes`` (at ``base_rate``), continuing from the same pre-trained states.
+
+    Returns arrays indexed [seed, setting] per layer, the pre-training loss curve and test accuracy.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer {optimizer!r} not in {OPTIMIZERS}")
+    x, y, xt, yt = mnist_tensors(n_train)
+    torch.manual_seed(seed)
+    models = []
+    for s in range(n_seeds):
+        torch.manual_seed(int(torch_generator(seed, s).initial_seed() % 2**31))
+        models.append(MLP(hidden))
+    model = models[0]
+    params = stack_params(models)
+    generator = torch_generator(seed, 1000)
+    pretrain = _Trainer(model, params, optimizer, [base_rate] * n_seeds, generator)
+    curve = [pretrain.epoch(x, y, base_batch) for _ in range(pretrain_epochs)]
+    pretrained_accuracy = _accuracy(model, params, xt, yt)
+
+    def regroup(result, n_settings):
+        out = {}
+        for key in ("per_step", "per_epoch"):
+            out[key] = {layer: t.reshape(n_seeds, n_settings) for layer, t in result[key].items()}
+        out["diverged"] = result["diverged"].reshape(n_seeds, n_settings)
+        out["final_loss"] = result["loss"][-1].reshape(n_seeds, n_settings)
+        first, last = result["loss"][0], result["loss"][-1]
+        out["loss_drift"] = (np.abs(last - first) / first).reshape(n_seeds, n_settings)
+        return out
+
+    rate_params = repeat_params(params, len(rates))
+    rate_result = _measure(model, rate_params, optimizer, list(rates) * n_seeds, x, y, base_batch,
+                           measure_epochs, generator)
+    by_batch = []
+    for b in batch_sizes:
+        batch_params = {n: p.clone() for n, p in params.items()}
+        by_batch.append(regroup(_measure(model, batch_params, optimizer, [base_rate] * n_seeds, x, y, b,
+                                         measure_epochs, generator), 1))
+    batch_result = {
+        key: {layer: np.concatenate([r[key][layer] for r in by_batch], axis=1) for layer in by_batch[0][key]}
+        for key in ("per_step", "per_epoch")
+    }
+    batch_result["diverged"] = np.concatenate([r["diverged"] for r in by_batch], axis=1)
+    for key in ("final_loss", "loss_drift"):
+        batch_result[key] = np.concatenate([r[key] for r in by_batch], axis=1)
+    return {
+        "optimizer": optimizer, "rates": np.asarray(rates, float), "batch_sizes": np.asarray(batch_sizes),
+        "pretrain_curve": np.stack(curve), "test_accuracy": pretrained_accuracy,
+        "rate_sweep": regroup(rate_result, len(rates)), "batch_sweep": batch_result,
+    }

@@ -1,1 +1,0 @@
-"""One module per chapter, each defining SPEC: the chapter's parameters and their values per profile."""

@@ -1,0 +1,73 @@
+"""The book's chapters: slug, title, source, time budget per profile and the cost of the paper profile.
+
+The table of contents, the runner, the notebooks' banners and the tests all read this one registry. Each
+chapter's code lives in ``thermo_utils/chapters/SLUG/`` and its notebook in ``notebooks/SLUG.ipynb``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from thermo_utils.harness.paths import REPO_ROOT
+
+
+@dataclass(frozen=True)
+class Chapter:
+    slug: str
+    title: str
+    source: str
+    budget_s: dict  # the most seconds the profile may take on a quiet 2-core CPU (None: no budget)
+    paper_cost: str = ""  # what the paper profile costs, said before it runs
+
+    @property
+    def notebook(self):
+        return REPO_ROOT / "notebooks" / f"{self.slug}.ipynb"
+
+    @property
+    def written(self) -> bool:
+        """Whether the notebook is here (it is not in a pip install, where plain papermill runs a copy)."""
+        return self.notebook.exists()
+
+
+def _budget(smoke: int, classroom: int) -> dict:
+    return {"smoke": smoke, "classroom": classroom, "paper": None}
+
+
+CHAPTERS = (
+    Chapter("thermometry", "Thermometry: the kinetic temperature of SGD", "the book's foundation", _budget(60, 240),
+            "about 2 hours on a 2-core CPU (the quadratic grid dominates: 1,024 chains × 200,000 steps per point), "
+            "minutes on a GPU."),
+    Chapter("gnn_temperature", "Layer temperatures of graph neural networks", "Lapenna et al. 2023",
+            _budget(60, 600), "about 40 CPU-hours for the GCN and 120 for the GAT; the chapter prints its own "
+            "estimate for the chosen sizes."),
+    Chapter("sas_generalization", "Generalization without convergence", "Jegelka (talk): Chandramoorthy et al. 2022",
+            _budget(60, 360), "about 2–4 CPU-hours, or tens of minutes on a GPU; progress bars show the pace."),
+    Chapter("signnet_basisnet", "Sign- and basis-invariant networks", "Jegelka (talk): Lim et al. 2023",
+            _budget(60, 360), "about 1–2 CPU-hours for the counting benchmark, plus several GPU-hours of ZINC "
+            "when its files are present."),
+    Chapter("thermophoresis", "Thermophoresis: SGD's pull towards low gradient noise", "Wei & Schwab (ICLR 2021 submission)",
+            _budget(60, 300), "hours on a CPU (about 40,000 steps per two-layer setting with 20 seeds, deep nets "
+            "for thousands of steps on all of Fashion-MNIST); cached point by point."),
+    Chapter("diffusion_metric", "The diffusion matrix of SGD as a metric", "Fioresi, Chaudhari & Soatto 2020",
+            _budget(60, 300), "several CPU-hours (100 epochs of small-fc and small-lenet on all of MNIST, D from "
+            "8,192 examples, 4,096 SGD runs, 10⁵-step trajectories), about an hour on a GPU."),
+    Chapter("free_energy_sphere", "SGD as free-energy minimization on the sphere", "Sadrtdinov et al. 2025",
+            _budget(60, 480), "GPU-days (2 widths × 22 rates × 1.6 M projected-SGD steps on 60,000 images); "
+            "each width is cached when it finishes."),
+)
+
+PROFILES = ("smoke", "classroom", "paper")
+
+
+def get_chapter(slug: str) -> Chapter:
+    for chapter in CHAPTERS:
+        if chapter.slug == slug:
+            return chapter
+    valid = ", ".join(c.slug for c in CHAPTERS)
+    raise ValueError(f"unknown chapter {slug!r}; valid chapters: {valid}")
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+    return profile
