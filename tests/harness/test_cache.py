@@ -38,3 +38,24 @@ def test_new_module_changes_the_hash(tmp_path):
     before = package_source_hash(pkg)
     (pkg / "new.py").write_text("")
     assert package_source_hash(pkg) != before
+
+
+def test_a_chapter_key_ignores_the_other_chapters_code(tmp_path):
+    pkg = _package(tmp_path)
+    for slug in ("alpha", "beta"):
+        (pkg / "chapters" / slug).mkdir(parents=True)
+        (pkg / "chapters" / slug / "model.py").write_text("y = 1\n")
+    (pkg / "harness").mkdir()
+    (pkg / "harness" / "runner.py").write_text("")
+    nb = tmp_path / "alpha.ipynb"
+    nb.write_text("{}")
+    lock = tmp_path / "lock"
+    lock.write_text("")
+    base = chapter_key(nb, "smoke", {}, pkg, lock)
+    (pkg / "chapters" / "beta" / "model.py").write_text("y = 2\n")
+    assert chapter_key(nb, "smoke", {}, pkg, lock) == base
+    (pkg / "chapters" / "alpha" / "model.py").write_text("y = 2\n")
+    assert chapter_key(nb, "smoke", {}, pkg, lock) != base
+    changed = chapter_key(nb, "smoke", {}, pkg, lock)
+    (pkg / "harness" / "runner.py").write_text("z = 0\n")
+    assert chapter_key(nb, "smoke", {}, pkg, lock) != changed
