@@ -30,9 +30,9 @@ from urllib.parse import urldefrag, urljoin
 import pytest
 import yaml
 
-from thermo_utils.harness.registry import CHAPTERS
 from thermo_utils.harness.claims import VERDICTS
 from thermo_utils.harness.paths import REPO_ROOT, build_dir
+from thermo_utils.harness.registry import CHAPTERS
 
 pytestmark = pytest.mark.slow
 
@@ -113,10 +113,10 @@ const mj = window.MathJax && window.MathJax.startup && window.MathJax.startup.pr
       Array.from(t.querySelectorAll("tr")).map(r => Array.from(r.cells).map(c => text(c)))),
     claimLinks: Array.from(document.querySelectorAll("article table a code")).map(c => ({
       id: c.textContent, href: c.closest("a").href})),
-    height: Math.min(document.documentElement.scrollHeight, %d),
+    height: Math.min(document.documentElement.scrollHeight, SCREENSHOT_MAX_HEIGHT),
   });
 }).catch(err => done({error: String(err)}));
-""" % SCREENSHOT_MAX_HEIGHT
+""".replace("SCREENSHOT_MAX_HEIGHT", str(SCREENSHOT_MAX_HEIGHT))
 
 
 @dataclass

@@ -15,7 +15,8 @@ def uniform_sphere(rng, n, p):
 def test_sphere_kl_on_uniform_laws():
     rng = np.random.default_rng(0)
     assert entropy.sphere_kozachenko_leonenko(uniform_sphere(rng, 3000, 3), 3) == pytest.approx(np.log(4 * np.pi), abs=0.05)
-    assert entropy.sphere_kozachenko_leonenko(uniform_sphere(rng, 3000, 6), 3) == pytest.approx(entropy.log_sphere_area(5), abs=0.08)
+    estimate = entropy.sphere_kozachenko_leonenko(uniform_sphere(rng, 3000, 6), 3)
+    assert estimate == pytest.approx(entropy.log_sphere_area(5), abs=0.08)
 
 
 @pytest.mark.parametrize("kappa", [1.0, 10.0, 200.0])

@@ -8,7 +8,16 @@ import pytest
 
 from thermo_utils.chapters.thermometry.config import SPEC
 from thermo_utils.harness.claims import (
-    VERDICTS, ClaimError, ClaimSet, ResultsError, complete, fill, judge, not_tested, read_results, scorecard,
+    VERDICTS,
+    ClaimError,
+    ClaimSet,
+    ResultsError,
+    complete,
+    fill,
+    judge,
+    not_tested,
+    read_results,
+    scorecard,
     write_results,
 )
 
@@ -95,7 +104,7 @@ def test_the_table_is_generated_from_the_declarations():
     rows = table.splitlines()[2:]
     assert len(rows) == 4
     assert rows[0].startswith("| `thermometry.small` | paper | Eq. 1 | x is small | {ref}`sec-x` |")
-    assert rows[-1].startswith("| `thermometry.gcn_exact` | check")  # grouped by kind: paper first, check last
+    assert rows[-1].startswith("| `thermometry.gat_exact` | check")  # grouped by kind: paper first, check last
     with pytest.raises(ClaimError, match="declared twice"):
         claims = toy_claims()
         claims.untested("cifar", kind="paper", source="", statement="", paper="", reason="r")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 from types import SimpleNamespace
 
@@ -11,9 +10,9 @@ import nbformat
 import pytest
 
 from thermo_utils.harness import pages
-from thermo_utils.harness.registry import CHAPTERS
-from thermo_utils.harness.claims import VERDICTS, judge, not_tested, write_results
+from thermo_utils.harness.claims import ClaimSet, judge, not_tested, write_results
 from thermo_utils.harness.paths import REPO_ROOT
+from thermo_utils.harness.registry import CHAPTERS
 
 
 def _chapter(slug, written=True, smoke=30, classroom=180):
@@ -25,18 +24,29 @@ def _config(slug):
     return SimpleNamespace(chapter=slug, as_dict=lambda: {"profile": "smoke", "seed": 0, "lr": 0.1})
 
 
+def _claim_set(slug):
+    claims = ClaimSet(slug)
+    claims.claim(kind="paper", source="Sec. 2", statement="a | b holds", paper="ratio < 1",
+                 criterion="ratio < 1", name="holds")(lambda m, t: m["ratio"] < 1)
+    claims.claim(kind="implied", source="Fig. 3", statement="the ratio exceeds one", paper="ratio ≈ 2",
+                 criterion="ratio > 1", name="fails")(lambda m, t: m["ratio"] > 1)
+    small = claims.claim(kind="paper", source="Tab. 1", statement="needs more seeds", paper="-",
+                         criterion="ratio < 1", thresholds={"seeds": 5}, name="small")(lambda m, t: m["ratio"] < 1)
+    small.gated("at least {seeds} seeds")(lambda m, t: m["seeds"] >= t.seeds)
+    claims.claim(kind="beyond", source="-", statement="a control", paper="-", criterion="ratio < 1",
+                 name="control")(lambda m, t: m["ratio"] < 1)
+    claims.claim(kind="check", source="Eq. 1", statement="an identity", paper="-", criterion="ratio < 1",
+                 name="identity")(lambda m, t: m["ratio"] < 1)
+    claims.untested("cifar", kind="paper", source="Sec. 5", statement="on CIFAR-10", paper="-", reason="no data")
+    return claims
+
+
 def _claims(slug):
+    claims = _claim_set(slug)
     measured = {"ratio": 0.8}
-    return [
-        judge(f"{slug}.holds", source="Sec. 2", statement="a | b holds", criterion="ratio < 1", paper="ratio < 1",
-              measured=measured, passed=lambda m: m["ratio"] < 1),
-        judge(f"{slug}.fails", source="Fig. 3", statement="the ratio exceeds one", criterion="ratio > 1",
-              paper="ratio ≈ 2", measured=measured, passed=lambda m: m["ratio"] > 1),
-        judge(f"{slug}.small", source="Tab. 1", statement="needs more seeds", criterion="ratio < 1", paper="-",
-              measured={"ratio": 0.8, "seeds": 2}, passed=lambda m: m["ratio"] < 1,
-              decidable=lambda m: m["seeds"] >= 5),
-        not_tested(f"{slug}.cifar", source="Sec. 5", statement="on CIFAR-10", paper="-", reason="no data"),
-    ]
+    return [judge(claims["holds"], measured), judge(claims["fails"], measured),
+            judge(claims["small"], {"ratio": 0.8, "seeds": 2}), judge(claims["control"], measured),
+            judge(claims["identity"], measured), not_tested(claims["cifar"])]
 
 
 def _executed_notebook(build, slug, with_scorecard=True):
@@ -62,19 +72,37 @@ def book(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_scorecard_counts_every_claim_per_chapter_and_overall(book):
+def test_scorecard_headline_counts_the_papers_claims_and_shows_the_others_apart(book):
     text = pages.scorecard_page(pages.load_records("smoke"), "smoke")
-    assert "**All chapters: 8 claims in 2 chapters**" in text
+    assert "**The papers' claims: 8 in 2 chapters**" in text  # 4 paper/implied claims per chapter
     rows = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| [The ")}
-    assert rows["| [The alpha chapter](../chapters/alpha.ipynb#scorecard)"].endswith("| 1 | 1 | 1 | 1 | 4 |")
+    assert rows["| [The alpha chapter](../chapters/alpha.ipynb#scorecard)"].endswith(
+        "| 1 | 1 | 1 | 1 | 4 | 1 reproduced | 1 reproduced |")
     total = next(line for line in text.splitlines() if line.startswith("| **all chapters**"))
-    assert total == "| **all chapters** | **2** | **2** | **2** | **2** | **8** |"
+    assert total == "| **all chapters** | **2** | **2** | **2** | **2** | **8** | 2 reproduced | 2 reproduced |"
+    alpha = text[text.index("### The alpha chapter"):text.index("### The beta chapter")]
+    order = [alpha.index(f"**{kind}**") for kind in ("Paper", "Implied", "Beyond", "Check")]
+    assert order == sorted(order)  # each chapter's table is grouped by kind
+
+
+def test_scorecard_shows_verdicts_at_every_seed_and_marks_unstable_claims(book):
+    robustness = {"seeds": [0, 1], "unstable": ["alpha.fails"],
+                  "chapters": {"alpha": {"alpha.fails": {"0": "not_reproduced", "1": "reproduced"},
+                                         "alpha.holds": {"0": "reproduced", "1": "reproduced"}}}}
+    text = pages.scorecard_page(pages.load_records("smoke"), "smoke", robustness)
+    assert "Across seeds 0, 1: 1 claim change verdict with the seed alone" in text
+    fails = next(line for line in text.splitlines() if line.startswith("| [`alpha.fails`]"))
+    assert "**unstable**" in fails and 'verdict-reproduced' in fails and 'verdict-not_reproduced' in fails
+    holds = next(line for line in text.splitlines() if line.startswith("| [`alpha.holds`]"))
+    assert "unstable" not in holds
+    alpha_row = next(line for line in text.splitlines() if line.startswith("| [The alpha chapter]"))
+    assert alpha_row.endswith(" 1 |")
 
 
 def test_scorecard_has_one_coloured_row_per_claim_linking_to_the_judging_section(book):
     text = pages.scorecard_page(pages.load_records("smoke"), "smoke")
     claim_rows = [line for line in text.splitlines() if line.startswith("| [`")]
-    assert len(claim_rows) == 8
+    assert len(claim_rows) == 12
     for slug in ("alpha", "beta"):
         for claim in _claims(slug):
             row = next(line for line in claim_rows if f"`{claim.id}`" in line)
@@ -98,7 +126,7 @@ def test_scorecard_says_when_results_are_missing_or_unreadable(book):
 
 def test_scorecard_with_no_results_at_all(book):
     text = pages.scorecard_page({}, "smoke")
-    assert "**All chapters: 0 claims in 0 chapters** — none yet." in text
+    assert "**The papers' claims: 0 in 0 chapters** — none." in text
     assert "| [`" not in text
 
 
@@ -139,7 +167,7 @@ def test_launch_links_point_at_the_repository_notebooks(book_extension):
     assert path("https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/chapters/gnn_temperature.ipynb") == \
         "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/notebooks/gnn_temperature.ipynb"
     assert path("https://github.com/o/r/blob/main/chapters/thermophoresis.md") == \
-        "https://github.com/o/r/blob/main/book/planned/thermophoresis.md"
+        "https://github.com/o/r/blob/main/notebooks/thermophoresis.ipynb"
     assert path("https://github.com/o/r/blob/main/book/intro.md") == "https://github.com/o/r/blob/main/book/intro.md"
     assert path("https://github.com/o/r/blob/main/subchapters/x.ipynb") == "https://github.com/o/r/blob/main/subchapters/x.ipynb"
 

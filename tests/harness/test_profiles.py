@@ -1,10 +1,12 @@
 """Configuration: every validation error names the parameter and its range, before any work."""
 
+import dataclasses
+
 import pytest
 
-from thermo_utils.harness.registry import CHAPTERS, PROFILES
 from thermo_utils.chapters.thermometry.config import SPEC
 from thermo_utils.harness.profiles import ConfigError, ConfigSpec, Field
+from thermo_utils.harness.registry import CHAPTERS, PROFILES
 
 TOY = ConfigSpec(
     "toy",
@@ -26,7 +28,7 @@ def test_profile_values_and_overrides():
 
 def test_config_is_frozen():
     cfg = TOY.resolve("smoke")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.lr = 0.3
 
 

@@ -25,7 +25,8 @@ def test_unknown_chapter_and_profile_are_one_line_errors():
     assert done.stderr.strip().count("\n") == 0
     assert "unknown chapter 'nope'; valid chapters: thermometry" in done.stderr
     done = cli("build", "--profile", "huge")
-    assert done.returncode == 2 and done.stderr.strip() == "error: unknown profile 'huge'; valid profiles: smoke, classroom, paper"
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: unknown profile 'huge'; valid profiles: smoke, classroom, paper"
 
 
 def test_bad_parameter_fails_before_any_work(tmp_path):
@@ -72,7 +73,8 @@ def fake_env(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_failing_notebook_names_chapter_and_cell(fake_env):
     fake_env("x = 1\nraise RuntimeError('boom')")  # cell 4 once papermill has injected the parameters
-    with pytest.raises(runner.ChapterFailed, match=r"chapter 'fake' \(smoke\) failed in cell 4: RuntimeError: boom \(cell numbers as in .*fake.ipynb\)"):
+    expected = r"chapter 'fake' \(smoke\) failed in cell 4: RuntimeError: boom \(cell numbers as in .*fake.ipynb\)"
+    with pytest.raises(runner.ChapterFailed, match=expected):
         runner.run_chapter("fake", "smoke", log=lambda *a: None)
 
 

@@ -8,7 +8,7 @@ the stacked tensors keeps measuring the live weights.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch.func import functional_call, grad, vmap

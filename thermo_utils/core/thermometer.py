@@ -12,7 +12,7 @@ tensor indexes independent models trained together (stacked parameters), and eac
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import torch

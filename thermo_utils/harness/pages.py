@@ -12,10 +12,9 @@ import re
 import warnings
 from collections import Counter
 
-from thermo_utils.harness.registry import CHAPTERS, Chapter
 from thermo_utils.harness.claims import KIND_MEANING, KINDS, VERDICTS, ResultsError, _short, read_results
 from thermo_utils.harness.paths import executed_dir, results_dir
-from thermo_utils.harness.robustness import read_robustness
+from thermo_utils.harness.registry import CHAPTERS, Chapter
 
 # The heading every chapter gives its scorecard, and the anchor MyST makes of it (myst_heading_anchors).
 SCORECARD_HEADING = re.compile(r"^##\s+Scorecard\s*$", re.IGNORECASE | re.MULTILINE)

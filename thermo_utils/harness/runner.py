@@ -23,10 +23,10 @@ from pathlib import Path
 
 from thermo_utils.harness import pages
 from thermo_utils.harness.cache import chapter_key
-from thermo_utils.harness.robustness import read_robustness
-from thermo_utils.harness.registry import CHAPTERS, check_profile, get_chapter
 from thermo_utils.harness.claims import ResultsError, read_results, results_path
 from thermo_utils.harness.paths import REPO_ROOT, build_dir, executed_dir, results_dir
+from thermo_utils.harness.registry import CHAPTERS, check_profile, get_chapter
+from thermo_utils.harness.robustness import read_robustness
 
 
 class ChapterFailed(RuntimeError):

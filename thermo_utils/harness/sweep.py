@@ -32,10 +32,11 @@ import re
 import time
 import traceback
 import warnings
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -223,7 +224,7 @@ def _package_imports(path: Path, module: str) -> set[str]:
     return {n for n in names if n == _PACKAGE or n.startswith(_PACKAGE + ".")}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def code_hash(module: str) -> str:
     """SHA-256 of the source a package module runs: its file and every package module it imports, transitively.
 
