@@ -80,3 +80,16 @@ def test_every_chapter_spec_resolves_at_every_profile():
 def test_thermometry_spec_rejects_unstable_rates():
     with pytest.raises(ConfigError, match="eta·h must be < 2"):
         SPEC.resolve("smoke", etas=[0.1, 0.5, 1.5], curvatures=[2.0])
+
+
+def test_an_unreachable_scheduler_is_a_config_error():
+    import socket
+
+    spec = ConfigSpec("toy", [Field("executor", str, "where runs go")],
+                      {p: {"executor": "local"} for p in ("smoke", "classroom", "paper")})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError, match="no Dask scheduler answers"):
+        spec.resolve("smoke", executor=f"tcp://127.0.0.1:{port}")
+    assert spec.resolve("smoke").executor == "local"

@@ -110,8 +110,22 @@ def test_bad_executor_is_rejected_before_any_work(bad, dirs):
 @pytest.mark.parametrize("good", ["local", "processes", "tcp://127.0.0.1:8786", "tcp://scheduler.lab:8786",
                                   "tcp://[::1]:8786"])
 def test_valid_executors_are_accepted(good):
-    assert check_executor(good) == good and executor_problem(good) is None
+    assert check_executor(good) == good
     assert "tcp://host:port" in executor_problem(good + "x")
+
+
+def test_a_scheduler_address_that_nobody_answers_fails_the_config_check():
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert "no Dask scheduler answers there" in executor_problem(f"tcp://127.0.0.1:{port}")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert executor_problem(f"tcp://127.0.0.1:{server.getsockname()[1]}") is None
+    assert executor_problem("local") is None and executor_problem("processes") is None
 
 
 @pytest.mark.parametrize("points, message", [

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from thermo_utils.harness.registry import PROFILES
+from thermo_utils.harness.sweep import executor_problem
 
 
 class ConfigError(ValueError):
@@ -139,6 +140,10 @@ class ConfigSpec:
         object.__setattr__(config, "overrides", changed)  # what the reader changed, for stamps
         for rule in self.checks:
             message = rule(config)
+            if message:
+                raise ConfigError(f"{self.chapter}: {message}")
+        if "executor" in self.fields:  # every chapter that sweeps: a scheduler nobody answers fails here
+            message = executor_problem(config.executor)
             if message:
                 raise ConfigError(f"{self.chapter}: {message}")
         return config

@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import re
+import socket
 import time
 import traceback
 import warnings
@@ -64,7 +65,20 @@ class CodeMismatch(RuntimeError):
 
 
 def executor_problem(executor: Any) -> str | None:
-    """The message for an invalid executor, or None; a ready-made check for a chapter's ``ConfigSpec``."""
+    """The message for an invalid or unreachable executor, or None; a ready-made check for a chapter's ``ConfigSpec``.
+
+    A scheduler address is dialled once (a few seconds at most), so a wrong address fails when the chapter's
+    parameters are validated, before the first experiment, rather than after minutes of work.
+    """
+    problem = executor_format_problem(executor)
+    if problem or executor in EXECUTORS:
+        return problem
+    match = _DASK_ADDRESS.match(executor)
+    return _unreachable(match["host"].strip("[]"), int(match["port"]))
+
+
+def executor_format_problem(executor: Any) -> str | None:
+    """The message for an executor that is not ``local``, ``processes`` or ``tcp://host:port``, or None."""
     if isinstance(executor, str):
         if executor in EXECUTORS:
             return None
@@ -75,9 +89,18 @@ def executor_problem(executor: Any) -> str | None:
             "'tcp://host:port' (for example tcp://10.0.0.5:8786)")
 
 
+def _unreachable(host: str, port: int, timeout_s: float = 3.0) -> str | None:
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except OSError as err:
+        return (f"executor 'tcp://{host}:{port}': no Dask scheduler answers there ({err.strerror or err}); start "
+                f"one with `dask scheduler --port {port}` on that machine, or use executor 'local'")
+
+
 def check_executor(executor: str) -> str:
-    """Validate an executor name before any work; returns it, raises ValueError naming the valid forms."""
-    problem = executor_problem(executor)
+    """Validate an executor's form before any work; returns it, raises ValueError naming the valid forms."""
+    problem = executor_format_problem(executor)
     if problem:
         raise ValueError(problem)
     return executor
