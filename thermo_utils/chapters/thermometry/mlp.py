@@ -12,9 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from thermo_utils.core.datasets import load_dataset
+from thermo_utils.core.device import resolve_device
 from thermo_utils.core.ensembles import Adam, ensemble_gradients, ensemble_losses, repeat_params, sgd_step, stack_params
 from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.thermometer import Thermometer
+from thermo_utils.core.threads import single_thread
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -31,14 +33,24 @@ class MLP(torch.nn.Module):
         return self.fc2(torch.tanh(self.fc1(x)))
 
 
-def mnist_tensors(n_train: int):
-    """The first ``n_train`` MNIST training images (standardised, flattened) and the test set."""
+def mnist_tensors(n_train: int, device="cpu"):
+    """The first ``n_train`` MNIST training images (standardised, flattened) and the test set, on ``device``."""
     data = load_dataset("mnist")
     x, y = data.as_float("train", n_train)
     xt, yt = data.as_float("test")
     mean, std = x.mean(), x.std()
-    to_t = lambda a: torch.from_numpy(((a - mean) / std).reshape(len(a), -1))  # noqa: E731
-    return to_t(x), torch.from_numpy(y), to_t(xt), torch.from_numpy(yt)
+    to_t = lambda a: torch.from_numpy(((a - mean) / std).reshape(len(a), -1)).to(device)  # noqa: E731
+    return to_t(x), torch.from_numpy(y).to(device), to_t(xt), torch.from_numpy(yt).to(device)
+
+
+def device_generator(seed: int, *stream: int, device="cpu") -> torch.Generator:
+    """The generator of (seed, stream...) on ``device``: on the CPU exactly :func:`torch_generator`'s; elsewhere
+    one on the device with the same derived seed (its draws differ from the CPU's: another algorithm)."""
+    cpu = torch_generator(seed, *stream)
+    device = torch.device(device)
+    if device.type == "cpu":
+        return cpu
+    return torch.Generator(device=device).manual_seed(cpu.initial_seed())
 
 
 class _Trainer:
@@ -46,12 +58,12 @@ class _Trainer:
 
     def __init__(self, model, params, optimizer: str, rates, generator):
         self.model, self.params, self.generator = model, params, generator
-        self.rates = torch.as_tensor(rates, dtype=torch.float32)
+        self.rates = torch.as_tensor(rates, dtype=torch.float32, device=generator.device)
         self.adam = Adam(params) if optimizer == "adam" else None
 
     def epoch(self, x, y, batch: int, on_step=None) -> float:
         members, n = len(self.rates), len(x)
-        order = torch.argsort(torch.rand(members, n, generator=self.generator), dim=1)
+        order = torch.argsort(torch.rand(members, n, generator=self.generator, device=self.generator.device), dim=1)
         losses = []
         for start in range(0, n - batch + 1, batch):
             idx = order[:, start : start + batch]
@@ -64,7 +76,7 @@ class _Trainer:
                 on_step()
         with torch.no_grad():
             losses = ensemble_losses(self.model, F.cross_entropy, self.params, x[:2048], y[:2048])
-        return losses.numpy()
+        return losses.cpu().numpy()
 
 
 def _accuracy(model, params, x, y) -> np.ndarray:
@@ -72,7 +84,7 @@ def _accuracy(model, params, x, y) -> np.ndarray:
 
     with torch.no_grad():
         logits = vmap(lambda p: functional_call(model, p, (x,)))(params)
-    return (logits.argmax(-1) == y).float().mean(-1).numpy()
+    return (logits.argmax(-1) == y).float().mean(-1).cpu().numpy()
 
 
 def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, generator):
@@ -97,23 +109,33 @@ def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, gener
 
 
 def network_sweep(optimizer: str, rates, batch_sizes, base_rate: float, base_batch: int, n_seeds: int,
-                  n_train: int, hidden: int, pretrain_epochs: int, measure_epochs: int, seed: int) -> dict:
+                  n_train: int, hidden: int, pretrain_epochs: int, measure_epochs: int, seed: int,
+                  device: str = "cpu") -> dict:
     """Pre-train ``n_seeds`` MLPs, then measure equilibrium temperatures over ``rates`` (at ``base_batch``)
     and over ``batch_sizes`` (at ``base_rate``), continuing from the same pre-trained states.
 
+    Every tensor lives on ``device`` (``cpu``, ``cuda`` or ``auto``); results come back as NumPy arrays.
     Returns arrays indexed [seed, setting] per layer, the pre-training loss curve and test accuracy.
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer {optimizer!r} not in {OPTIMIZERS}")
-    x, y, xt, yt = mnist_tensors(n_train)
+    dev = resolve_device(device)
+    with single_thread():
+        return _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds, n_train, hidden,
+                              pretrain_epochs, measure_epochs, seed, dev)
+
+
+def _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds, n_train, hidden,
+                   pretrain_epochs, measure_epochs, seed, dev) -> dict:
+    x, y, xt, yt = mnist_tensors(n_train, dev)
     torch.manual_seed(seed)
     models = []
     for s in range(n_seeds):
         torch.manual_seed(int(torch_generator(seed, s).initial_seed() % 2**31))
         models.append(MLP(hidden))
     model = models[0]
-    params = stack_params(models)
-    generator = torch_generator(seed, 1000)
+    params = {n: p.to(dev) for n, p in stack_params(models).items()}
+    generator = device_generator(seed, 1000, device=dev)
     pretrain = _Trainer(model, params, optimizer, [base_rate] * n_seeds, generator)
     curve = [pretrain.epoch(x, y, base_batch) for _ in range(pretrain_epochs)]
     pretrained_accuracy = _accuracy(model, params, xt, yt)
