@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
+from thermo_utils.chapters.free_energy_sphere import free_energy, sphere
 from thermo_utils.core import entropy
-from thermo_utils.chapters.free_energy_sphere import free_energy
-from thermo_utils.chapters.free_energy_sphere import sphere
 
 
 def test_intervals_match_a_brute_force_scan():

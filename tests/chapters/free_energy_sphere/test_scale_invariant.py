@@ -96,3 +96,25 @@ def test_bad_input(bad):
         si.train_projected_sgd(x, y, **args)
     with pytest.raises(ValueError):
         si.prepare_images(np.zeros((2, 28, 28), dtype=np.uint8), 12)
+
+
+def tiny_training(**kwargs):
+    x = si.prepare_images(np.random.default_rng(0).integers(0, 255, (48, 28, 28), dtype=np.uint8), 8)
+    y = torch.randint(0, 10, (48,), generator=torch.Generator().manual_seed(0))
+    args = dict(seed=0, batch=8, n_log=3, n_snr=2, snr_batches=2, n_windows=2, window=21, k=5)
+    return si.train_projected_sgd(x, y, [0.02, 0.2], 1, 45, **args, **kwargs)
+
+
+def test_heavy_path_creates_its_tensors_on_the_device(factory_audit):
+    with factory_audit() as audit:
+        tiny_training(device="cpu")
+        si.ConvNetEnsemble(1, 2, seed=0, device="cpu")
+        si.prepare_images(np.zeros((2, 28, 28), dtype=np.uint8), 8, device="cpu")
+    assert not audit.missing
+
+
+def test_explicit_cpu_gives_the_default_numbers():
+    a, b = tiny_training(), tiny_training(device="cpu")
+    for field in ("train_loss", "grad_norm", "noise_norm", "window_loss", "window_entropy"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert si.device_generator("cpu", 0, 8, 1).initial_seed() == si.torch_generator(0, 8, 1).initial_seed()

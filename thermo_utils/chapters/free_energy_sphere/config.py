@@ -1,5 +1,6 @@
 """Parameters of the `free_energy_sphere` chapter and their values per profile."""
 
+from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
@@ -34,6 +35,7 @@ SPEC = ConfigSpec(
         Field("n_stationary", int, "last windows averaged into the stationary U and S", low=1, high=100),
         Field("snr_batches", int, "batches per estimate of the gradient noise", low=2, high=1000),
         Field("executor", str, "where independent runs go: local, processes or tcp://scheduler"),
+        Field("device", str, "where tensors live: cpu, cuda or auto (a GPU when there is one)", choices=DEVICES),
     ],
     profiles={
         "smoke": dict(toy_rates=24, toy_eta_min=1e-3, toy_eta_max=10.0, toy_steps=6000, toy_seeds=8, toy_tail=100,
@@ -41,14 +43,14 @@ SPEC = ConfigSpec(
                       iso_dim=5, iso_sigma=2.0, iso_etas=(0.004, 0.008, 0.016, 0.032), iso_chains=40,
                       iso_steps=1500, net_etas=(0.01, 0.04, 0.16), up_width=1, op_width=2, net_steps=160,
                       n_train=256, image_size=8, batch=32, window=60, n_windows=2, n_stationary=1,
-                      snr_batches=2, executor="local"),
+                      snr_batches=2, executor="local", device="cpu"),
         "classroom": dict(toy_rates=80, toy_eta_min=1e-3, toy_eta_max=10.0, toy_steps=50000, toy_seeds=8,
                           toy_tail=500, path_etas=(2.44e-3, 6.9e-2), k_sphere=3, k_graph=50, smoothing=0.3,
                           eps_fraction=0.01, iso_dim=5, iso_sigma=2.0,
                           iso_etas=(0.002, 0.003, 0.0045, 0.007, 0.01, 0.015, 0.022, 0.033, 0.05), iso_chains=100,
                           iso_steps=6000, net_etas=(0.003, 0.006, 0.012, 0.025, 0.05, 0.1), up_width=2, op_width=6,
                           net_steps=3000, n_train=512, image_size=8, batch=128, window=100, n_windows=8,
-                          n_stationary=2, snr_batches=8, executor="processes"),
+                          n_stationary=2, snr_batches=8, executor="processes", device="cpu"),
         "paper": dict(toy_rates=80, toy_eta_min=1e-3, toy_eta_max=10.0, toy_steps=50000, toy_seeds=8,
                       toy_tail=500, path_etas=(2.44e-3, 6.9e-2), k_sphere=3, k_graph=50, smoothing=0.3,
                       eps_fraction=0.01, iso_dim=5, iso_sigma=2.0,
@@ -56,7 +58,8 @@ SPEC = ConfigSpec(
                       iso_steps=20000,
                       net_etas=tuple(float(f"{1e-4 * 1000 ** (i / 21):.3g}") for i in range(22)),
                       up_width=8, op_width=64, net_steps=1_600_000, n_train=60000, image_size=32, batch=128,
-                      window=1000, n_windows=200, n_stationary=50, snr_batches=32, executor="local"),
+                      window=1000, n_windows=200, n_stationary=50, snr_batches=32, executor="local",
+                      device="auto"),
     },
     checks=[
         lambda c: None if c.toy_eta_min < c.toy_eta_max else
@@ -77,5 +80,6 @@ SPEC = ConfigSpec(
         else "iso_etas and net_etas must be strictly increasing",
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
         f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
+        lambda c: device_problem(c.device),
     ],
 )

@@ -120,3 +120,12 @@ def temperature_along_iterations(U_t, S_t) -> np.ndarray:
         raise ValueError("U_t and S_t must be 1-D arrays of one length ≥ 2")
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.diff(U_t) / np.diff(S_t)
+
+
+def spearman(x, y) -> float:
+    """Spearman's ρ over the pairs where both values are finite; nan with fewer than 3 such pairs."""
+    from scipy.stats import spearmanr
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    return float(spearmanr(x[ok], y[ok]).statistic) if ok.sum() >= 3 else float("nan")

@@ -10,6 +10,12 @@ norm 1, and the learning rate is the effective learning rate on the sphere.
 R models (one per learning rate) run as one network with grouped convolutions: model r owns channel
 block r of every layer and sees its own batch, drawn with replacement. BatchNorm always uses the batch's
 statistics (no running averages), in training and in evaluation alike.
+
+Every tensor of a run lives on its ``device`` (the chapter's ``device`` parameter): the weights, the training
+images, the batch indices and their generator. On the CPU the generators are exactly the seeded CPU
+generators of :mod:`thermo_utils.core.seeding`, so ``device="cpu"`` reproduces the default's numbers; the
+initial weights are always drawn on the CPU and moved, so every device starts from the same point. Values
+come back to the CPU only to be recorded.
 """
 
 from __future__ import annotations
@@ -20,10 +26,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from thermo_utils.core.device import resolve_device
 from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.threads import single_thread
 
 HEAD_NORM = 10.0
+
+
+def device_generator(device, seed: int, *stream: int) -> torch.Generator:
+    """The seeded generator of (seed, stream...) on ``device``: on the CPU exactly ``torch_generator``'s."""
+    gen = torch_generator(seed, *stream)
+    device = torch.device(device)
+    if device.type == "cpu":
+        return gen
+    return torch.Generator(device=device).manual_seed(gen.initial_seed())
 
 
 def layer_widths(width: int) -> list[tuple[int, int]]:
@@ -39,17 +55,19 @@ def parameter_count(width: int) -> int:
 class ConvNetEnsemble:
     """R copies of the scale-invariant ConvNet (same initial point, same frozen head), trained side by side."""
 
-    def __init__(self, width: int, n_models: int, n_classes: int = 10, *, seed: int, dtype=torch.float32):
+    def __init__(self, width: int, n_models: int, n_classes: int = 10, *, seed: int, dtype=torch.float32,
+                 device="cpu"):
         if width < 1 or n_models < 1 or n_classes < 2:
             raise ValueError(f"need width ≥ 1, n_models ≥ 1 and n_classes ≥ 2, got {width}, {n_models}, {n_classes}")
         self.width, self.n_models, self.n_classes = width, n_models, n_classes
-        gen = torch_generator(seed, 7, width)
+        self.device = torch.device(device)
+        gen = torch_generator(seed, 7, width)  # drawn on the CPU: the same start on every device
         self.weights = []
         for cin, cout in layer_widths(width):
-            w = torch.randn(cout, cin, 3, 3, generator=gen, dtype=dtype) * np.sqrt(2.0 / (9 * cin))
-            self.weights.append(w.repeat(n_models, 1, 1, 1).contiguous())
-        head = torch.randn(n_classes, 8 * width, generator=gen, dtype=dtype)
-        self.head = (head * HEAD_NORM / head.norm()).expand(n_models, -1, -1).contiguous()
+            w = torch.randn(cout, cin, 3, 3, generator=gen, dtype=dtype, device="cpu") * np.sqrt(2.0 / (9 * cin))
+            self.weights.append(w.repeat(n_models, 1, 1, 1).contiguous().to(self.device))
+        head = torch.randn(n_classes, 8 * width, generator=gen, dtype=dtype, device="cpu")
+        self.head = (head * HEAD_NORM / head.norm()).expand(n_models, -1, -1).contiguous().to(self.device)
         self.project()
 
     def per_model_norms(self, tensors) -> torch.Tensor:
@@ -101,11 +119,11 @@ class ConvNetEnsemble:
         return losses
 
 
-def prepare_images(images: np.ndarray, size: int) -> torch.Tensor:
-    """uint8 (n, 28, 28) → float (n, size, size): zero-padded to 32, then average-pooled down to ``size``."""
+def prepare_images(images: np.ndarray, size: int, device="cpu") -> torch.Tensor:
+    """uint8 (n, 28, 28) → float (n, size, size) on ``device``: zero-padded to 32, then average-pooled to ``size``."""
     if 32 % size:
         raise ValueError(f"image size must divide 32, got {size}")
-    x = torch.as_tensor(images, dtype=torch.float32) / 255.0
+    x = torch.as_tensor(images, dtype=torch.float32, device=device) / 255.0
     x = (x - 0.2860) / 0.3530  # Fashion-MNIST's mean and std
     pad = (32 - x.shape[-1]) // 2
     x = F.pad(x, (pad, 32 - x.shape[-1] - pad, pad, 32 - x.shape[-2] - pad))
@@ -162,9 +180,9 @@ def full_gradient(net: ConvNetEnsemble, x: torch.Tensor, y: torch.Tensor, batch:
 def gradient_snr(net, x, y, batch: int, n_batches: int, gen: torch.Generator):
     """‖∇L‖ and sqrt(E_B‖∇L_B − ∇L‖²) per model, the expectation over ``n_batches`` batches drawn with replacement."""
     full = full_gradient(net, x, y, batch)
-    spread = torch.zeros(net.n_models)
+    spread = torch.zeros(net.n_models, device=net.device)
     for _ in range(n_batches):
-        idx = torch.randint(0, len(x), (batch, net.n_models), generator=gen)
+        idx = torch.randint(0, len(x), (batch, net.n_models), generator=gen, device=net.device)
         _, grads = net.gradients(x[idx], y[idx])
         spread += net.per_model_norms([g - f for g, f in zip(grads, full)]).pow(2)
     return net.per_model_norms(full), (spread / n_batches).sqrt()
@@ -172,12 +190,14 @@ def gradient_snr(net, x, y, batch: int, n_batches: int, gen: torch.Generator):
 
 def train_projected_sgd(x: torch.Tensor, y: torch.Tensor, etas, width: int, n_steps: int, *, seed: int,
                         batch: int = 128, n_log: int = 40, n_snr: int = 8, snr_batches: int = 8,
-                        n_windows: int = 8, window: int = 100, k: int = 50, progress=None) -> TrainingRecord:
+                        n_windows: int = 8, window: int = 100, k: int = 50, progress=None,
+                        device="cpu") -> TrainingRecord:
     """Train one model per effective learning rate from one shared start; log loss, SNR and window entropies.
 
     The entropy at a time t is the k-NN-graph estimate over the ``window`` consecutive iterates ending at t
     (the authors' estimate from the last iterates of a run), on the sphere of dimension D − 1; windows end at
-    ``n_windows`` log-spaced steps, the last at the end of the run.
+    ``n_windows`` log-spaced steps, the last at the end of the run. ``x`` and ``y`` are moved to ``device``;
+    the window of iterates is kept there and comes to the CPU once per window.
     """
     etas = np.asarray(etas, dtype=np.float64)
     if etas.ndim != 1 or len(etas) == 0 or np.any(etas <= 0) or not np.all(np.isfinite(etas)):
@@ -190,10 +210,12 @@ def train_projected_sgd(x: torch.Tensor, y: torch.Tensor, etas, width: int, n_st
         raise ValueError(f"n_steps ({n_steps}) must be at least twice the entropy window ({window})")
     from thermo_utils.core.entropy import knn_graph_entropy
 
-    net = ConvNetEnsemble(width, len(etas), int(y.max()) + 1, seed=seed)
+    device = torch.device(device)
+    x, y = x.to(device), y.to(device)
+    net = ConvNetEnsemble(width, len(etas), int(y.max()) + 1, seed=seed, device=device)
     n_params = parameter_count(width)
-    gen = torch_generator(seed, 8, width)
-    lr = torch.as_tensor(etas, dtype=torch.float32)
+    gen = device_generator(device, seed, 8, width)
+    lr = torch.as_tensor(etas, dtype=torch.float32, device=device)
     log_steps = np.unique(np.geomspace(1, n_steps, n_log).round().astype(int))
     snr_steps = np.unique(np.geomspace(max(1, n_steps // 100), n_steps, n_snr).round().astype(int))
     window_steps = np.unique(np.geomspace(window, n_steps, n_windows).round().astype(int))
@@ -207,26 +229,34 @@ def train_projected_sgd(x: torch.Tensor, y: torch.Tensor, etas, width: int, n_st
     slot_log = dict(zip(log_steps.tolist(), range(len(log_steps))))
     slot_snr = dict(zip(snr_steps.tolist(), range(len(snr_steps))))
     collecting, buffer = None, None
-    for step in range(1, n_steps + 1):
-        idx = torch.randint(0, len(x), (batch, len(etas)), generator=gen)
-        losses = net.sgd_step(x[idx], y[idx], lr)
-        if not torch.all(torch.isfinite(losses)):
-            bad = etas[~torch.isfinite(losses).numpy()]
+    finite = torch.ones(len(etas), dtype=torch.bool, device=device)  # checked at log steps: no per-step sync
+
+    def check_finite():
+        if not bool(finite.all()):
+            bad = etas[~finite.cpu().numpy()]
             raise FloatingPointError(f"projected SGD diverged (non-finite loss) at width {width}, rates {bad}")
+
+    for step in range(1, n_steps + 1):
+        idx = torch.randint(0, len(x), (batch, len(etas)), generator=gen, device=device)
+        losses = net.sgd_step(x[idx], y[idx], lr)
+        finite &= torch.isfinite(losses)
+        if device.type == "cpu" or step in slot_log:
+            check_finite()
         if step in slot_log:
             with torch.no_grad():
-                train_loss[slot_log[step]] = full_loss(net, x, y, batch).numpy()
+                train_loss[slot_log[step]] = full_loss(net, x, y, batch).cpu().numpy()
         if step in slot_snr:
             g, n = gradient_snr(net, x, y, batch, snr_batches, gen)
-            grad_norm[slot_snr[step]], noise_norm[slot_snr[step]] = g.numpy(), n.numpy()
+            grad_norm[slot_snr[step]], noise_norm[slot_snr[step]] = g.cpu().numpy(), n.cpu().numpy()
         if step in starts:
-            collecting, buffer = starts[step], np.empty((len(etas), window, n_params), dtype=np.float64)
+            collecting = starts[step]
+            buffer = torch.empty((len(etas), window, n_params), dtype=torch.float64, device=device)
         if collecting is not None:
-            buffer[:, step - int(window_steps[collecting]) + window - 1] = net.flat().numpy()
+            buffer[:, step - int(window_steps[collecting]) + window - 1] = net.flat()
             if step == window_steps[collecting]:
                 with torch.no_grad():
-                    window_loss[collecting] = full_loss(net, x, y, batch).numpy()
-                window_entropy[collecting] = [knn_graph_entropy(b, k, dim=n_params - 1) for b in buffer]
+                    window_loss[collecting] = full_loss(net, x, y, batch).cpu().numpy()
+                window_entropy[collecting] = [knn_graph_entropy(b, k, dim=n_params - 1) for b in buffer.cpu().numpy()]
                 collecting, buffer = None, None
         if progress is not None:
             progress.update(1)
@@ -236,11 +266,12 @@ def train_projected_sgd(x: torch.Tensor, y: torch.Tensor, etas, width: int, n_st
 
 def run_width(width: int, etas: list, n_steps: int, n_train: int, image_size: int, batch: int, seed: int,
               n_log: int, n_snr: int, snr_batches: int, n_windows: int, window: int, k: int,
-              quiet: bool = True) -> TrainingRecord:
+              quiet: bool = True, device: str = "cpu") -> TrainingRecord:
     """One sweep point of the chapter: every rate at one width, on the first ``n_train`` Fashion-MNIST images.
 
     Runs single-threaded: the convolutions are too small to gain from threads, and with the ``processes``
-    executor the widths then run in parallel, one per core.
+    executor the widths then run in parallel, one per core. ``device`` is a string (``cpu``, ``cuda``,
+    ``auto``) so that it is part of the sweep point's key.
     """
     from tqdm.auto import tqdm
 
@@ -249,12 +280,13 @@ def run_width(width: int, etas: list, n_steps: int, n_train: int, image_size: in
     data = load_dataset("fashion_mnist")
     if n_train > len(data.train_labels):
         raise ValueError(f"n_train ({n_train}) exceeds the {len(data.train_labels)} training images")
-    x = prepare_images(data.train_images[:n_train], image_size)
-    y = torch.as_tensor(data.train_labels[:n_train].astype(np.int64))
+    where = resolve_device(device)
+    x = prepare_images(data.train_images[:n_train], image_size, device=where)
+    y = torch.as_tensor(data.train_labels[:n_train].astype(np.int64), device=where)
     with single_thread(), tqdm(total=n_steps, desc=f"width {width}", disable=quiet, mininterval=15.0) as bar:
         return train_projected_sgd(x, y, etas, width, n_steps, seed=seed, batch=batch, n_log=n_log, n_snr=n_snr,
                                    snr_batches=snr_batches, n_windows=n_windows, window=window, k=k,
-                                   progress=bar)
+                                   progress=bar, device=where)
 
 
 def stationary_values(record: TrainingRecord, n_stationary: int) -> tuple[np.ndarray, np.ndarray]:
