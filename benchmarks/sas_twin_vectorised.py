@@ -13,8 +13,9 @@ import time
 import torch
 import torch.nn.functional as F
 
+from thermo_utils.chapters.sas_generalization.stability import MLP, init_stacked, stacked_sgd_step
 from thermo_utils.core.seeding import torch_generator
-from thermo_utils.chapters.sas_generalization.stability import MLP, init_stacked, single_thread, stacked_sgd_step
+from thermo_utils.core.threads import single_thread
 
 
 def main():

@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 
 from thermo_utils.chapters.sas_generalization import stability
-from thermo_utils.core.seeding import numpy_rng, torch_generator
 from thermo_utils.chapters.sas_generalization.stability import (
     MLP,
     DivergenceError,
@@ -23,6 +22,7 @@ from thermo_utils.chapters.sas_generalization.stability import (
     train_twin_ensemble,
     twin_layout,
 )
+from thermo_utils.core.seeding import numpy_rng, torch_generator
 
 
 def ar1(phi, T, n_series, seed=0):
@@ -109,22 +109,22 @@ SMALL = dict(n_twins=2, hidden=8, side=4, weight_decay=1e-3, burn_in_steps=20, t
              trace_every=5, n_blocks=4, n_test=30, n_trace=6, loss_cap=5.0, seed=0)
 
 
-def fake_data(n_pool, n_fresh, n_test, side, seed, copy_from=None):
+def fake_data(n_pool, n_fresh, n_test, side, seed, copy_from=None, device="cpu"):
     g = torch_generator(seed, 9)
     x = torch.randn(n_pool + n_fresh + n_test, side * side, generator=g)
     y = torch.randint(0, 10, (len(x),), generator=g)
     if copy_from is not None:  # make each fresh example equal to the example it replaces
         for k, pos in enumerate(copy_from):
             x[n_pool + k], y[n_pool + k] = x[pos], y[pos]
-    return TwinData(x, y, n_pool, n_fresh, n_test)
+    return TwinData(x.to(device), y.to(device), n_pool, n_fresh, n_test)
 
 
 def test_a_twin_that_swaps_in_an_identical_example_stays_identical(monkeypatch):
     settings = [[0.1, 8, 40]]
     positions = twin_layout(settings, 2, seed=0).replaced[1:]
     monkeypatch.setattr(stability, "mnist_twin_data",
-                        lambda n_pool, n_fresh, n_test, side, seed: fake_data(n_pool, n_fresh, n_test, side, seed,
-                                                                              copy_from=positions))
+                        lambda n_pool, n_fresh, n_test, side, seed, device="cpu": fake_data(
+                            n_pool, n_fresh, n_test, side, seed, copy_from=positions, device=device))
     out = train_twin_ensemble(settings=settings, **SMALL)
     assert np.all(out["twin_distance"] == 0) and np.all(out["running_beta"] == 0)
 
@@ -160,3 +160,48 @@ def test_config_refuses_bad_values_before_any_work():
         with pytest.raises(ConfigError):
             SPEC.resolve("smoke", **bad)
     assert SPEC.resolve("classroom").n_twins >= 2
+
+
+def test_twin_ensemble_creates_every_tensor_on_the_given_device(monkeypatch, factory_audit):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    with factory_audit() as audit:
+        train_twin_ensemble(settings=[[0.1, 8, 40]], **SMALL, device="cpu")
+    assert not audit.missing, audit.missing
+
+
+def test_explicit_cpu_gives_the_default_numbers(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    default = train_twin_ensemble(settings=[[0.1, 8, 40]], **SMALL)
+    explicit = train_twin_ensemble(settings=[[0.1, 8, 40]], **SMALL, device="cpu")
+    for key in ("block_means", "trace", "twin_distance", "snapshot_beta", "burn_minibatch_loss"):
+        np.testing.assert_array_equal(default[key], explicit[key])
+
+
+BN_SMALL = dict(weight_decays=[1e-2, 3e-2], lr=0.1, n_train=64, hidden=8, side=4, batch_size=16, steps=40,
+                record_every=10, seed=0)
+
+
+def test_batch_norm_run_on_the_given_device_and_same_numbers(monkeypatch, factory_audit):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    with factory_audit() as audit:
+        explicit = stability.train_scale_invariant_bn(**BN_SMALL, device="cpu")
+    assert not audit.missing, audit.missing
+    default = stability.train_scale_invariant_bn(**BN_SMALL)
+    for key in ("loss", "norm_w1", "norm_w2"):
+        np.testing.assert_array_equal(default[key], explicit[key])
+
+
+def test_device_generator_on_the_cpu_is_the_seeded_generator():
+    a = stability.device_generator(3, 7, device="cpu")
+    b = torch_generator(3, 7)
+    assert torch.equal(torch.rand(5, generator=a), torch.rand(5, generator=b))
+
+
+def test_asking_for_a_missing_gpu_is_a_clear_error():
+    from thermo_utils.chapters.sas_generalization.config import SPEC
+    from thermo_utils.harness.profiles import ConfigError
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ConfigError, match="cuda"):
+        SPEC.resolve("smoke", device="cuda")

@@ -1,5 +1,6 @@
 """Parameters of the `sas_generalization` chapter and their values per profile."""
 
+from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
@@ -33,6 +34,7 @@ SPEC = ConfigSpec(
         Field("bn_n_train", int, "training examples of the batch-norm runs", low=16, high=60000),
         Field("bn_steps", int, "steps of the batch-norm runs", low=100, high=10**7),
         Field("toy_n_etas", int, "step sizes of the toy's bifurcation diagram", low=10, high=100000),
+        Field("device", str, "where tensors live: cpu, cuda or auto (a GPU when there is one)", choices=DEVICES),
         Field("executor", str, "where independent runs go: local, processes or tcp://scheduler", choices=None),
     ],
     profiles={
@@ -40,21 +42,22 @@ SPEC = ConfigSpec(
                       mixing_n=256, n_twins=2, hidden=16, side=7, weight_decay=5e-3, burn_in_steps=500,
                       tail_steps=1000, average_every=25, trace_every=5, n_blocks=8, n_test=200, n_trace=16,
                       loss_cap=5.0, delta=0.05, bn_weight_decays=(1e-2,), bn_lr=0.1, bn_n_train=128,
-                      bn_steps=400, toy_n_etas=120, executor="local"),
+                      bn_steps=400, toy_n_etas=120, device="cpu", executor="local"),
         "classroom": dict(n_sizes=(256, 512, 1024, 2048), ref_lr=0.1, ref_batch=32,
                           mixing_lrs=(0.025, 0.05, 0.1, 0.2), mixing_batches=(16, 32, 64), mixing_n=1024,
                           n_twins=4, hidden=32, side=7, weight_decay=5e-3, burn_in_steps=3000, tail_steps=8000,
                           average_every=50, trace_every=10, n_blocks=8, n_test=1000, n_trace=32, loss_cap=5.0,
                           delta=0.05, bn_weight_decays=(3e-3, 1e-2, 3e-2), bn_lr=0.1, bn_n_train=256,
-                          bn_steps=4000, toy_n_etas=600, executor="local"),
+                          bn_steps=4000, toy_n_etas=600, device="cpu", executor="local"),
         "paper": dict(n_sizes=(500, 1000, 2000, 4000, 8000, 16000), ref_lr=0.1, ref_batch=32,
                       mixing_lrs=(0.0125, 0.025, 0.05, 0.1, 0.2, 0.4), mixing_batches=(8, 16, 32, 64, 128),
                       mixing_n=4000, n_twins=16, hidden=128, side=14, weight_decay=5e-3, burn_in_steps=20000,
                       tail_steps=200000, average_every=100, trace_every=10, n_blocks=20, n_test=10000,
                       n_trace=128, loss_cap=5.0, delta=0.05, bn_weight_decays=(1e-3, 3e-3, 1e-2, 3e-2),
-                      bn_lr=0.1, bn_n_train=1024, bn_steps=40000, toy_n_etas=4000, executor="local"),
+                      bn_lr=0.1, bn_n_train=1024, bn_steps=40000, toy_n_etas=4000, device="auto", executor="local"),
     },
     checks=[
+        lambda c: device_problem(c.device),
         lambda c: None if max(c.ref_batch, *c.mixing_batches) <= min(min(c.n_sizes), c.mixing_n) else
         f"batch sizes (max {max(c.ref_batch, *c.mixing_batches)}) must be <= every training-set size "
         f"(min {min(min(c.n_sizes), c.mixing_n)})",

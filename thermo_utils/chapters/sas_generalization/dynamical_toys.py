@@ -15,7 +15,7 @@ Every function is vectorised over the parameter (one orbit per step size), in Nu
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -126,3 +126,9 @@ def double_well_bifurcation(etas, x0: float = 0.5, n_transient: int = 2000, n_ke
 def lyapunov_fixed_point_closed_form(etas) -> np.ndarray:
     """ln|1 − 2η|: the exponent at the stable minimum x = 1 (valid for 0 < η < 1)."""
     return np.log(np.abs(1.0 - 2.0 * np.asarray(etas, dtype=float)))
+
+
+def first_eta(etas: np.ndarray, mask: np.ndarray) -> float:
+    """The first step size where ``mask`` holds (NaN when it never does): where a regime begins."""
+    mask = np.asarray(mask, dtype=bool)
+    return float(np.asarray(etas)[np.argmax(mask)]) if mask.any() else float("nan")

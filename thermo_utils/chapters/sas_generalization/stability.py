@@ -36,7 +36,14 @@ class DivergenceError(RuntimeError):
     """Training produced non-finite weights or losses; the message names the setting."""
 
 
-
+def device_generator(seed: int, *stream: int, device="cpu") -> torch.Generator:
+    """The generator of :func:`torch_generator` (same seed derivation), living on ``device``: on the CPU it is
+    exactly ``torch_generator(seed, *stream)``, so CPU numbers do not depend on whether a GPU exists."""
+    device = torch.device(device)
+    if device.type == "cpu":
+        return torch_generator(seed, *stream)
+    derived = int(np.random.SeedSequence([seed, *stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    return torch.Generator(device=device).manual_seed(derived)
 
 # ---------------------------------------------------------------------------------------------------
 # Data
@@ -71,7 +78,7 @@ def downsample(images: np.ndarray, side: int) -> np.ndarray:
     return x.reshape(len(images), side * side)
 
 
-def mnist_twin_data(n_pool: int, n_fresh: int, n_test: int, side: int, seed: int) -> TwinData:
+def mnist_twin_data(n_pool: int, n_fresh: int, n_test: int, side: int, seed: int, device="cpu") -> TwinData:
     """An MNIST subset: ``n_pool`` training examples (S is a prefix of them), ``n_fresh`` other training
     examples (the z′ that replace one example of S), ``n_test`` examples of the test split (fresh draws from
     D, used to estimate the risk). Pixels are standardised with the pool's mean and standard deviation."""
@@ -87,7 +94,7 @@ def mnist_twin_data(n_pool: int, n_fresh: int, n_test: int, side: int, seed: int
     mean, std = x[:n_pool].mean(), x[:n_pool].std()
     x = (x - mean) / std
     y = np.concatenate([data.train_labels[order], data.test_labels[test_order]]).astype(np.int64)
-    return TwinData(torch.from_numpy(x), torch.from_numpy(y), n_pool, n_fresh, n_test)
+    return TwinData(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device), n_pool, n_fresh, n_test)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -106,16 +113,18 @@ class MLP(nn.Module):
         return self.out(torch.relu(self.hidden(x)))
 
 
-def init_stacked(model: nn.Module, n_models: int, generator: torch.Generator, same: bool = True) -> dict:
+def init_stacked(model: nn.Module, n_models: int, generator: torch.Generator, same: bool = True,
+                 device="cpu") -> dict:
     """Stacked parameters (leading axis = model), uniform in ±1/sqrt(fan_in) like torch's default init.
-    ``same=True``: every model starts from the same draw (twins must)."""
+    ``same=True``: every model starts from the same draw (twins must). The draw is made where ``generator``
+    lives (the same numbers on every device when it is a CPU generator) and the result is put on ``device``."""
     params = {}
     for name, p in model.named_parameters():
         fan_in = p.shape[1] if p.dim() > 1 else model.get_parameter(name.replace("bias", "weight")).shape[1]
         bound = 1.0 / math.sqrt(fan_in)
         shape = (1 if same else n_models, *p.shape)
-        draw = (torch.rand(shape, generator=generator) * 2 - 1) * bound
-        params[name] = draw.expand(n_models, *p.shape).clone()
+        draw = (torch.rand(shape, generator=generator, device=generator.device) * 2 - 1) * bound
+        params[name] = draw.expand(n_models, *p.shape).clone().to(device)
     return params
 
 
@@ -201,19 +210,19 @@ def twin_layout(settings, n_twins: int, seed: int) -> TwinLayout:
                       np.array(cols[6], int))
 
 
-def training_index_map(layout: TwinLayout, data: TwinData) -> torch.Tensor:
+def training_index_map(layout: TwinLayout, data: TwinData, device="cpu") -> torch.Tensor:
     """(M, n_max) indices into the probe array: row m lists S (or S′) of model m in its first n_m entries."""
     n_max = int(layout.n.max())
-    index = torch.arange(n_max).repeat(len(layout.n), 1)
+    index = torch.arange(n_max, device=device).repeat(len(layout.n), 1)
     for m in np.flatnonzero(layout.is_twin):
         index[m, layout.replaced[m]] = data.n_pool + int(layout.fresh[m])
     return index
 
 
-def training_weights(layout: TwinLayout, data: TwinData) -> torch.Tensor:
+def training_weights(layout: TwinLayout, data: TwinData, device="cpu") -> torch.Tensor:
     """(M, P) weights 1/n_m on the probes that form model m's training set: R̂ = (losses · weights).sum(1)."""
-    weights = torch.zeros(len(layout.n), len(data.y))
-    index = training_index_map(layout, data)
+    weights = torch.zeros(len(layout.n), len(data.y), device=device)
+    index = training_index_map(layout, data, device)
     for m, n in enumerate(layout.n):
         weights[m, index[m, :n]] = 1.0 / n
     return weights
@@ -231,13 +240,19 @@ def train_twin_ensemble(**kwargs) -> dict:
 
 def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weight_decay: float,
                         burn_in_steps: int, tail_steps: int, average_every: int, trace_every: int, n_blocks: int,
-                        n_test: int, n_trace: int, loss_cap: float, seed: int, progress: bool = False) -> dict:
+                        n_test: int, n_trace: int, loss_cap: float, seed: int, progress: bool = False,
+                        device: str = "cpu") -> dict:
     """Train every model of ``twin_layout(settings, n_twins)`` together with constant-rate SGD, each setting
     being (learning rate, batch size, training-set size), and return the tail's records as NumPy arrays
     (see the module docstring). Minibatches are drawn with replacement: at each step one stream of uniform
     numbers u_1..u_Bmax is shared by all models; model m uses positions ⌊u_j·n_m⌋ for j ≤ B_m.
-    Raises DivergenceError naming the setting."""
+    Raises DivergenceError naming the setting. Every tensor lives on ``device`` (a string: cpu, cuda, auto);
+    the initial weights are drawn on the CPU, so they are the same on every device."""
     from tqdm.auto import tqdm
+
+    from thermo_utils.core.device import resolve_device
+
+    dev = resolve_device(device)
 
     records = tail_steps // average_every
     if records < 2 * n_blocks or n_blocks < 4 or records % n_blocks:
@@ -248,20 +263,21 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     if n_trace > n_test:
         raise ValueError(f"n_trace ({n_trace}) must not exceed n_test ({n_test})")
     layout = twin_layout(settings, n_twins, seed)
-    data = mnist_twin_data(int(layout.n.max()), n_twins, n_test, side, seed)
+    data = mnist_twin_data(int(layout.n.max()), n_twins, n_test, side, seed, device=dev)
     batch_max = int(layout.batch.max())
-    batch_mask = (torch.arange(batch_max)[None, :] < torch.as_tensor(layout.batch)[:, None]).float()
+    batch_mask = (torch.arange(batch_max, device=dev)[None, :]
+                  < torch.as_tensor(layout.batch, device=dev)[:, None]).float()
     batch_mask /= batch_mask.sum(1, keepdim=True)
     M = len(layout.n)
-    model = MLP(side * side, hidden)
-    params = init_stacked(model, M, torch_generator(seed, 104))
-    batch_stream = torch_generator(seed, 105)
-    index = training_index_map(layout, data)
-    train_w = training_weights(layout, data)
-    n_col = torch.as_tensor(layout.n, dtype=torch.float32)[:, None]
-    lr = torch.as_tensor(layout.lr, dtype=torch.float32)
-    base_of = torch.as_tensor(layout.base_of)
-    trace_idx = torch.arange(data.test_slice.start, data.test_slice.start + n_trace)
+    model = MLP(side * side, hidden).to(dev)
+    params = init_stacked(model, M, torch_generator(seed, 104), device=dev)
+    batch_stream = device_generator(seed, 105, device=dev)
+    index = training_index_map(layout, data, dev)
+    train_w = training_weights(layout, data, dev)
+    n_col = torch.as_tensor(layout.n, dtype=torch.float32, device=dev)[:, None]
+    lr = torch.as_tensor(layout.lr, dtype=torch.float32, device=dev)
+    base_of = torch.as_tensor(layout.base_of, device=dev)
+    trace_idx = torch.arange(data.test_slice.start, data.test_slice.start + n_trace, device=dev)
 
     sgd_step = stacked_sgd_step(model, weight_decay)
 
@@ -273,36 +289,36 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                                   f"n={layout.n[m]}, weight_decay={weight_decay:g}: lower the learning rate")
 
     P = len(data.y)
-    block_sums = torch.zeros(M, P, n_blocks, dtype=torch.float64)
+    block_sums = torch.zeros(M, P, n_blocks, dtype=torch.float64, device=dev)
     block_counts = np.zeros(n_blocks)
-    cumulative = torch.zeros(M, P, dtype=torch.float64)
+    cumulative = torch.zeros(M, P, dtype=torch.float64, device=dev)
     trace = []
     series = {k: [] for k in ("train_risk", "test_risk", "snapshot_beta", "running_beta", "displacement",
                               "twin_distance", "velocity", "minibatch_loss")}
     start_weights = flatten_stacked(params)
     tail_start = previous = start_weights if burn_in_steps == 0 else None
     burn_curve = {"step": [], "minibatch_loss": [], "displacement": []}
-    window_loss = torch.zeros(M)
+    window_loss = torch.zeros(M, device=dev)
     bar = tqdm(range(burn_in_steps + tail_steps), desc="twin training", disable=not progress, mininterval=2.0)
     with torch.no_grad():
         for step in bar:
-            u = torch.rand(batch_max, generator=batch_stream)
+            u = torch.rand(batch_max, generator=batch_stream, device=dev)
             rows = index.gather(1, (u[None, :] * n_col).long())
             params, losses = sgd_step(params, data.x[rows], data.y[rows], batch_mask, lr)
             window_loss += losses
             t = step + 1
             if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
-                trace.append(stacked_losses(model, params, data.x[trace_idx], data.y[trace_idx]).numpy())
+                trace.append(stacked_losses(model, params, data.x[trace_idx], data.y[trace_idx]))
             if t % average_every:
                 continue
             flat = flatten_stacked(params)
             check(f"step {t}", flat)
-            mean_window = (window_loss / average_every).numpy().copy()
+            mean_window = (window_loss / average_every).cpu().numpy().copy()
             window_loss.zero_()
             if t <= burn_in_steps:
                 burn_curve["step"].append(t)
                 burn_curve["minibatch_loss"].append(mean_window)
-                burn_curve["displacement"].append((flat - start_weights).norm(dim=1).numpy())
+                burn_curve["displacement"].append((flat - start_weights).norm(dim=1).cpu().numpy())
                 if t == burn_in_steps:
                     tail_start = previous = flat
                 continue
@@ -315,27 +331,27 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
             block_counts[b] += 1
             cumulative += clipped
             running = cumulative / (r + 1)
-            series["train_risk"].append((clipped * train_w).sum(1).numpy())
-            series["test_risk"].append(clipped[:, data.test_slice].mean(1).numpy())
-            series["snapshot_beta"].append((clipped - clipped[base_of]).abs().amax(1).numpy())
-            series["running_beta"].append((running - running[base_of]).abs().amax(1).numpy())
-            series["displacement"].append((flat - tail_start).norm(dim=1).numpy())
-            series["velocity"].append((flat - previous).norm(dim=1).numpy())
-            series["twin_distance"].append((flat - flat[base_of]).norm(dim=1).numpy())
+            series["train_risk"].append((clipped * train_w).sum(1).cpu().numpy())
+            series["test_risk"].append(clipped[:, data.test_slice].mean(1).cpu().numpy())
+            series["snapshot_beta"].append((clipped - clipped[base_of]).abs().amax(1).cpu().numpy())
+            series["running_beta"].append((running - running[base_of]).abs().amax(1).cpu().numpy())
+            series["displacement"].append((flat - tail_start).norm(dim=1).cpu().numpy())
+            series["velocity"].append((flat - previous).norm(dim=1).cpu().numpy())
+            series["twin_distance"].append((flat - flat[base_of]).norm(dim=1).cpu().numpy())
             series["minibatch_loss"].append(mean_window)
             previous = flat
     out = {name: np.stack(values, axis=0) for name, values in series.items()}
     out.update(
-        trace=np.stack(trace, axis=-1),  # (M, n_trace, records · average_every / trace_every)
-        block_means=(block_sums / torch.as_tensor(block_counts)).numpy(),
+        trace=torch.stack(trace, dim=-1).cpu().numpy(),  # (M, n_trace, records · average_every / trace_every)
+        block_means=(block_sums / torch.as_tensor(block_counts, device=dev)).cpu().numpy(),
         block_counts=block_counts,
         burn_step=np.array(burn_curve["step"]),
         burn_minibatch_loss=np.stack(burn_curve["minibatch_loss"]) if burn_curve["step"] else np.zeros((0, M)),
         burn_displacement=np.stack(burn_curve["displacement"]) if burn_curve["step"] else np.zeros((0, M)),
         record_step=burn_in_steps + average_every * np.arange(1, records + 1),
-        lr=layout.lr, batch=layout.batch, n=layout.n, setting=layout.setting, base_of=layout.base_of, replaced=layout.replaced,
-        fresh=layout.fresh, train_weights=train_w.numpy(), n_pool=data.n_pool, n_fresh=data.n_fresh,
-        n_test=data.n_test, labels=data.y.numpy(),
+        lr=layout.lr, batch=layout.batch, n=layout.n, setting=layout.setting, base_of=layout.base_of,
+        replaced=layout.replaced, fresh=layout.fresh, train_weights=train_w.cpu().numpy(), n_pool=data.n_pool,
+        n_fresh=data.n_fresh, n_test=data.n_test, labels=data.y.cpu().numpy(),
     )
     return out
 
@@ -365,38 +381,43 @@ def train_scale_invariant_bn(**kwargs) -> dict:
 
 
 def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden: int, side: int, batch_size: int,
-                             steps: int, record_every: int, seed: int, progress: bool = False) -> dict:
+                             steps: int, record_every: int, seed: int, progress: bool = False,
+                             device: str = "cpu") -> dict:
     """Constant-rate SGD on the scale-invariant network, one model per weight decay (stacked, vmapped).
 
     Returns per record (every ``record_every`` steps): the mean minibatch loss of the window, the norms of
-    W1 and W2, and the effective learning rate η/‖W2‖²; arrays have shape (records, models)."""
+    W1 and W2, and the effective learning rate η/‖W2‖²; arrays have shape (records, models). Tensors live on
+    ``device``; the initial weights are drawn on the CPU (the same on every device), the minibatches on the device."""
     from tqdm.auto import tqdm
 
-    weight_decays = torch.as_tensor(list(weight_decays), dtype=torch.float32)
+    from thermo_utils.core.device import resolve_device
+
+    dev = resolve_device(device)
+    weight_decays = torch.as_tensor(list(weight_decays), dtype=torch.float32, device=dev)
     if weight_decays.numel() < 1 or (weight_decays < 0).any():
         raise ValueError("weight_decays must be a non-empty list of non-negative numbers")
     if batch_size < 2 or batch_size > n_train or steps < record_every or lr <= 0:
         raise ValueError(f"need 2 <= batch_size <= n_train, steps >= record_every and lr > 0; got batch_size="
                          f"{batch_size}, n_train={n_train}, steps={steps}, record_every={record_every}, lr={lr}")
-    data = mnist_twin_data(n_train, 0, 0, side, seed)
+    data = mnist_twin_data(n_train, 0, 0, side, seed, device=dev)
     M, d = weight_decays.numel(), side * side
     g = torch_generator(seed, 201)
-    w1 = torch.randn(1, hidden, d, generator=g) / math.sqrt(d)
-    w2 = torch.randn(1, hidden, hidden, generator=g) / math.sqrt(hidden)
-    head = torch.randn(10, hidden, generator=g)  # unit entries: logits large enough to fit the data
-    params = {"w1": w1.expand(M, -1, -1).clone(), "w2": w2.expand(M, -1, -1).clone()}
-    batches = torch_generator(seed, 202)
+    w1 = torch.randn(1, hidden, d, generator=g, device="cpu") / math.sqrt(d)
+    w2 = torch.randn(1, hidden, hidden, generator=g, device="cpu") / math.sqrt(hidden)
+    head = torch.randn(10, hidden, generator=g, device="cpu").to(dev)  # unit entries: logits large enough to fit
+    params = {"w1": w1.expand(M, -1, -1).clone().to(dev), "w2": w2.expand(M, -1, -1).clone().to(dev)}
+    batches = device_generator(seed, 202, device=dev)
 
     def batch_loss(p, xb, yb):
         return F.cross_entropy(scale_invariant_logits(p, head, xb), yb)
 
     step_grad = vmap(grad_and_value(batch_loss), in_dims=(0, None, None))
     records = {"loss": [], "norm_w1": [], "norm_w2": []}
-    window = torch.zeros(M)
+    window = torch.zeros(M, device=dev)
     wd = weight_decays.view(-1, 1, 1)
     with torch.no_grad():
         for step in tqdm(range(steps), desc="batch norm + weight decay", disable=not progress, mininterval=2.0):
-            rows = torch.randint(0, n_train, (batch_size,), generator=batches)
+            rows = torch.randint(0, n_train, (batch_size,), generator=batches, device=dev)
             with torch.enable_grad():
                 grads, losses = step_grad(params, data.x[rows], data.y[rows])
             for name in params:
@@ -407,14 +428,14 @@ def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden:
                     m = int(torch.nonzero(~torch.isfinite(window))[0])
                     raise DivergenceError(f"batch-norm run diverged at lr={lr:g}, weight_decay="
                                           f"{float(weight_decays[m]):g}: lower the learning rate")
-                records["loss"].append((window / record_every).numpy().copy())
+                records["loss"].append((window / record_every).cpu().numpy().copy())
                 window.zero_()
-                records["norm_w1"].append(params["w1"].flatten(1).norm(dim=1).numpy())
-                records["norm_w2"].append(params["w2"].flatten(1).norm(dim=1).numpy())
+                records["norm_w1"].append(params["w1"].flatten(1).norm(dim=1).cpu().numpy())
+                records["norm_w2"].append(params["w2"].flatten(1).norm(dim=1).cpu().numpy())
     out = {k: np.stack(v) for k, v in records.items()}
     out["effective_lr"] = lr / out["norm_w2"] ** 2
     out["step"] = record_every * np.arange(1, len(out["loss"]) + 1)
-    out["weight_decays"] = weight_decays.numpy()
+    out["weight_decays"] = weight_decays.cpu().numpy()
     return out
 
 
