@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from thermo_utils.chapters.signnet_basisnet.substructures import (SUBSTRUCTURES, adjacency, brute_force_counts, counting_dataset,
-                                        erdos_renyi_graph, substructure_counts)
+from thermo_utils.chapters.signnet_basisnet.substructures import (
+    SUBSTRUCTURES,
+    adjacency,
+    brute_force_counts,
+    counting_dataset,
+    erdos_renyi_graph,
+    substructure_counts,
+)
 
 
 def test_complete_graph_k4_by_hand():

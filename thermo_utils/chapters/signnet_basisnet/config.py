@@ -1,5 +1,6 @@
 """Parameters of the `signnet_basisnet` chapter and their values per profile."""
 
+from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
@@ -31,22 +32,24 @@ SPEC = ConfigSpec(
         Field("zinc_epochs", int, "epochs of the ZINC run (paper profile, when the files are present)", low=1,
               high=10**4),
         Field("executor", str, "where independent runs go: local, processes or tcp://scheduler"),
+        Field("device", str, "where tensors live: cpu, cuda or auto (a GPU when there is one)", choices=DEVICES),
     ],
     profiles={
         "smoke": dict(family_graphs=8, family_nodes=(6, 12), perturbation=1e-6, invariance_graphs=6, sign_k=3,
                       sign_n=6, sign_train=256, sign_test=256, sign_epochs=4, sign_hidden=32, count_graphs=120,
                       count_nodes=(6, 10), count_edge_prob=(0.2, 0.5), count_epochs=2, count_batch=32, lr=3e-3,
-                      hidden=16, layers=3, pe_dim=8, basis_max_dim=2, n_seeds=1, zinc_epochs=1, executor="local"),
+                      hidden=16, layers=3, pe_dim=8, basis_max_dim=2, n_seeds=1, zinc_epochs=1, executor="local",
+                      device="cpu"),
         "classroom": dict(family_graphs=100, family_nodes=(8, 20), perturbation=1e-6, invariance_graphs=24,
                           sign_k=4, sign_n=8, sign_train=2000, sign_test=1000, sign_epochs=60, sign_hidden=64,
                           count_graphs=600, count_nodes=(8, 14), count_edge_prob=(0.15, 0.45), count_epochs=30,
                           count_batch=32, lr=3e-3, hidden=32, layers=4, pe_dim=16, basis_max_dim=3, n_seeds=3,
-                          zinc_epochs=1, executor="local"),
+                          zinc_epochs=1, executor="local", device="cpu"),
         "paper": dict(family_graphs=1000, family_nodes=(10, 40), perturbation=1e-6, invariance_graphs=100,
                       sign_k=8, sign_n=16, sign_train=20000, sign_test=5000, sign_epochs=200, sign_hidden=128,
                       count_graphs=5000, count_nodes=(10, 30), count_edge_prob=(0.1, 0.4), count_epochs=200,
                       count_batch=64, lr=1e-3, hidden=64, layers=6, pe_dim=32, basis_max_dim=4, n_seeds=5,
-                      zinc_epochs=300, executor="local"),
+                      zinc_epochs=300, executor="local", device="auto"),
     },
     checks=[
         lambda c: None if c.family_nodes[0] <= c.family_nodes[1] and len(c.family_nodes) == 2 else
@@ -60,5 +63,6 @@ SPEC = ConfigSpec(
         lambda c: None if c.sign_train >= 64 else "sign_train must be >= 64",
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
         f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
+        lambda c: device_problem(c.device),
     ],
 )

@@ -31,6 +31,7 @@ from torch import nn
 from torch_geometric.nn import DenseGINConv
 
 from thermo_utils.chapters.signnet_basisnet.spectral import SpectralBatch, batch_graphs, random_node_permutations, relabel
+from thermo_utils.core.device import resolve_device
 from thermo_utils.core.threads import single_thread
 
 PE_KINDS = ("none", "raw", "flip", "abs", "signnet", "signnet_deepsets", "basisnet")
@@ -190,7 +191,7 @@ class BasisNetPE(nn.Module):
 
     def forward(self, batch: SpectralBatch) -> torch.Tensor:
         b, n, k = batch.eigvecs.shape
-        member = (batch.space_id.unsqueeze(-1) == torch.arange(k)).to(batch.eigvecs.dtype)  # [B,K,S]
+        member = (batch.space_id.unsqueeze(-1) == torch.arange(k, device=batch.eigvecs.device)).to(batch.eigvecs.dtype)
         dims = member.sum(1)  # [B,S]; zero for unused space slots
         projectors = torch.einsum("bik,bks,bjk->bsij", batch.eigvecs, member, batch.eigvecs)
         space_eigval = torch.einsum("bk,bks->bs", batch.eigvals, member) / dims.clamp_min(1)
@@ -221,7 +222,7 @@ class EigvecPE(nn.Module):
         if self.mode == "abs":
             v = v.abs()
         elif self.mode == "flip" and self.training:  # a fresh random sign per eigenvector and graph
-            v = v * (torch.randint(0, 2, (v.shape[0], 1, v.shape[2])).to(v.dtype) * 2 - 1)
+            v = v * (torch.randint(0, 2, (v.shape[0], 1, v.shape[2]), device=v.device).to(v.dtype) * 2 - 1)
         lam = batch.eigvals.unsqueeze(1).expand_as(v)
         return self.net(torch.cat([v, lam], -1)) * batch.mask.unsqueeze(-1).to(v.dtype)
 
@@ -293,18 +294,21 @@ class DivergedError(RuntimeError):
 
 def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, test: SpectralBatch, *, seed: int,
                         epochs: int, batch_size: int, lr: float, hidden: int, layers: int, pe_dim: int,
-                        basis_max_dim: int = 3) -> dict:
+                        basis_max_dim: int = 3, device: str | torch.device = "cpu") -> dict:
     """Train a :class:`GraphRegressor` with L1 on standardised targets; report test MAE at the best validation.
 
-    MAEs are in units of each target's training standard deviation.
+    MAEs are in units of each target's training standard deviation. The model and the three splits live on
+    ``device``; the shuffling order is drawn on the CPU (the same order on every device) and moved there.
     """
     if len(train) < batch_size:
         raise ValueError(f"batch_size={batch_size} exceeds the {len(train)} training graphs")
+    device = torch.device(device)
+    train, val, test = (split.to_device(device) for split in (train, val, test))
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     mean, std = train.y.mean(0), train.y.std(0).clamp_min(1e-8)
     model = GraphRegressor(make_encoder(kind, train.adj.shape[1], hidden, pe_dim, basis_max_dim),
-                           train.x.shape[-1], train.y.shape[1], hidden, layers, pe_dim)
+                           train.x.shape[-1], train.y.shape[1], hidden, layers, pe_dim).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
 
@@ -318,20 +322,21 @@ def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, tes
     best_val, best_state, curve = math.inf, None, []
     started = time.perf_counter()
     for epoch in range(epochs):
-        perm = torch.randperm(len(train), generator=order)
+        perm = torch.randperm(len(train), generator=order, device="cpu").to(device)
         losses = []
         for i in range(0, len(train) - batch_size + 1, batch_size):
             part = train.index(perm[i:i + batch_size])
             loss = (model(part) - (part.y - mean) / std).abs().mean()
-            if not torch.isfinite(loss):
-                raise DivergedError(f"{kind}: non-finite loss at epoch {epoch} (lr={lr}, seed={seed})")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(loss.item())
+            losses.append(loss.detach())  # read once per epoch: no host synchronisation per step
         schedule.step()
+        epoch_losses = torch.stack(losses).double()
+        if not bool(torch.isfinite(epoch_losses).all()):
+            raise DivergedError(f"{kind}: non-finite loss at epoch {epoch} (lr={lr}, seed={seed})")
         val_mae = float(mae(val).mean())
-        curve.append((float(np.mean(losses)), val_mae))
+        curve.append((float(epoch_losses.mean()), val_mae))
         if val_mae < best_val:
             best_val, best_state = val_mae, copy.deepcopy(model.state_dict())
     model.load_state_dict(best_state)
@@ -343,18 +348,20 @@ def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, tes
 
 
 def counting_point(kind: str, seed: int, data_seed: int, n_graphs: int, nodes: list, edge_prob: list, epochs: int,
-                   batch_size: int, lr: float, hidden: int, layers: int, pe_dim: int, basis_max_dim: int) -> dict:
+                   batch_size: int, lr: float, hidden: int, layers: int, pe_dim: int, basis_max_dim: int,
+                   device: str = "cpu") -> dict:
     """One (encoder, seed) run of the substructure-counting benchmark; 80/10/10 split of fresh G(n, p) graphs."""
     from thermo_utils.chapters.signnet_basisnet.substructures import counting_dataset
 
     with single_thread():
         graphs = counting_dataset(n_graphs, tuple(nodes), tuple(edge_prob), data_seed)
-        data = batch_graphs(graphs, num_nodes=nodes[1])
+        data = batch_graphs(graphs, num_nodes=nodes[1])  # eigh per graph on the CPU; moved by the fit
         n_train, n_val = int(0.8 * n_graphs), int(0.1 * n_graphs)
         split = (data.index(slice(0, n_train)), data.index(slice(n_train, n_train + n_val)),
                  data.index(slice(n_train + n_val, None)))
         return fit_graph_regressor(kind, *split, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
-                                   hidden=hidden, layers=layers, pe_dim=pe_dim, basis_max_dim=basis_max_dim)
+                                   hidden=hidden, layers=layers, pe_dim=pe_dim, basis_max_dim=basis_max_dim,
+                                   device=resolve_device(device))
 
 
 ZINC_FILES = ("train.pickle", "val.pickle", "test.pickle", "train.index", "val.index", "test.index")
@@ -367,7 +374,7 @@ def zinc_available(root: Path) -> bool:
 
 
 def zinc_point(kind: str, seed: int, root: str, epochs: int, batch_size: int, lr: float, hidden: int, layers: int,
-               pe_dim: int, basis_max_dim: int) -> dict:
+               pe_dim: int, basis_max_dim: int, device: str = "cpu") -> dict:
     """ZINC-12k (PyG's subset) with one-hot atom types; bond types are not used. Test MAE in the target's units."""
     from torch_geometric.datasets import ZINC
 
@@ -385,7 +392,8 @@ def zinc_point(kind: str, seed: int, root: str, epochs: int, batch_size: int, lr
     largest = max(g.num_nodes for part in parts for g in part)
     train, val, test = (batch_graphs(part, num_nodes=largest) for part in parts)
     result = fit_graph_regressor(kind, train, val, test, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
-                                 hidden=hidden, layers=layers, pe_dim=pe_dim, basis_max_dim=basis_max_dim)
+                                 hidden=hidden, layers=layers, pe_dim=pe_dim, basis_max_dim=basis_max_dim,
+                                 device=resolve_device(device))
     result["test_mae_units"] = result["test_mae"][0] * float(train.y.std(0)[0])
     return result
 
@@ -399,7 +407,7 @@ def sign_invariant_target(vectors: torch.Tensor, seed: int) -> torch.Tensor:
     """
     _, k, n = vectors.shape
     g = torch.Generator().manual_seed(seed)
-    a, b = torch.randn(2, k, n, generator=g, dtype=vectors.dtype)
+    a, b = torch.randn(2, k, n, generator=g, dtype=vectors.dtype, device="cpu").to(vectors.device)
     pa, pb = (vectors * a).sum(-1), (vectors * b).sum(-1) ** 2
     pairs = (pb.sum(1) ** 2 - (pb**2).sum(1)) / 2
     return pa.abs().sum(1) + pairs
@@ -419,7 +427,7 @@ class SignMLP(nn.Module):
         if self.mode == "abs":
             v = v.abs()
         elif self.mode == "flip" and self.training:
-            v = v * (torch.randint(0, 2, v.shape[:2] + (1,)).to(v.dtype) * 2 - 1)
+            v = v * (torch.randint(0, 2, v.shape[:2] + (1,), device=v.device).to(v.dtype) * 2 - 1)
         return self.net(v.flatten(1)).squeeze(-1)
 
 
@@ -436,7 +444,7 @@ class SignNetMLP(nn.Module):
 
 
 def sign_target_point(kind: str, seed: int, k: int, n: int, n_train: int, n_test: int, epochs: int, hidden: int,
-                      lr: float) -> dict:
+                      lr: float, device: str = "cpu") -> dict:
     """Fit the sign-invariant target with one model; report relative test MSE and the sign-invariance gap.
 
     Inputs are k independent random unit vectors in R^n; the target's coefficients come from ``seed`` too.
@@ -444,21 +452,22 @@ def sign_target_point(kind: str, seed: int, k: int, n: int, n_train: int, n_test
     if kind not in ("plain", "flip", "abs", "signnet"):
         raise ValueError(f"unknown model {kind!r}; valid: plain, flip, abs, signnet")
     with single_thread():
-        return _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr)
+        return _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr, resolve_device(device))
 
 
-def _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr) -> dict:
+def _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr, device) -> dict:
+    # inputs, orders and test signs come from one CPU generator (the same data on every device), then move
     g = torch.Generator().manual_seed(seed)
-    vectors = torch.randn(n_train + n_test, k, n, generator=g)
-    vectors = vectors / vectors.norm(dim=-1, keepdim=True)
+    vectors = torch.randn(n_train + n_test, k, n, generator=g, device="cpu")
+    vectors = (vectors / vectors.norm(dim=-1, keepdim=True)).to(device)
     target = sign_invariant_target(vectors, seed)
     target = (target - target[:n_train].mean()) / target[:n_train].std()
     torch.manual_seed(seed)
-    model = SignNetMLP(k, n, hidden) if kind == "signnet" else SignMLP(k, n, hidden, kind)
+    model = (SignNetMLP(k, n, hidden) if kind == "signnet" else SignMLP(k, n, hidden, kind)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     x_train, y_train, x_test, y_test = vectors[:n_train], target[:n_train], vectors[n_train:], target[n_train:]
     for epoch in range(epochs):
-        for idx in torch.randperm(n_train, generator=g).split(64):
+        for idx in torch.randperm(n_train, generator=g, device="cpu").to(device).split(64):
             loss = ((model(x_train[idx]) - y_train[idx]) ** 2).mean()
             if not torch.isfinite(loss):
                 raise DivergedError(f"{kind}: non-finite loss at epoch {epoch} (lr={lr}, seed={seed})")
@@ -468,8 +477,24 @@ def _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr) -> d
     model.eval()
     with torch.no_grad():
         pred = model(x_test)
-        signs = torch.randint(0, 2, x_test.shape[:2] + (1,), generator=g).to(x_test.dtype) * 2 - 1
+        signs = torch.randint(0, 2, x_test.shape[:2] + (1,), generator=g, device="cpu").to(device, x_test.dtype) * 2 - 1
         flipped = model(x_test * signs)
         train_mse = float(((model(x_train) - y_train) ** 2).mean())
     return {"kind": kind, "seed": seed, "test_mse": float(((pred - y_test) ** 2).mean()), "train_mse": train_mse,
             "sign_gap": float((pred - flipped).abs().mean())}
+
+
+# ---------------------------------------------------------------- what the counting claims read
+def counting_comparison(seed_means, model: str, baselines=("none", "flip")) -> dict:
+    """Per-seed mean-MAE differences (baseline minus ``model``) and their standard errors across seeds.
+
+    ``seed_means`` is a DataFrame with one row per encoder and one column per seed (the MAE averaged over the
+    targets); a positive gain means ``model`` has the lower error.
+    """
+    out = {"seeds": seed_means.shape[1], f"{model}_mae": float(seed_means.loc[model].mean())}
+    for base in baselines:
+        diff = (seed_means.loc[base] - seed_means.loc[model]).to_numpy()
+        out[f"{base}_mae"] = float(seed_means.loc[base].mean())
+        out[f"gain_vs_{base}"] = float(diff.mean())
+        out[f"se_vs_{base}"] = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+    return out

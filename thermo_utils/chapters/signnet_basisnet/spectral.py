@@ -31,7 +31,7 @@ def graph_from_edges(edges, num_nodes: int) -> Data:
             raise ValueError(f"edge ({u}, {v}) is a self-loop or names a node outside 0..{num_nodes - 1}")
     if len({frozenset(e) for e in edges}) != len(edges):
         raise ValueError("duplicate edges")
-    index = torch.tensor(edges, dtype=torch.long).t().reshape(2, -1)
+    index = torch.tensor(edges, dtype=torch.long, device="cpu").t().reshape(2, -1)
     return Data(edge_index=to_undirected(index, num_nodes=num_nodes), num_nodes=num_nodes)
 
 
@@ -79,7 +79,7 @@ def relabel(graph: Data, perm: torch.Tensor) -> Data:
     if sorted(perm.tolist()) != list(range(n)):
         raise ValueError(f"perm must be a permutation of 0..{n - 1}")
     inverse = torch.empty_like(perm)
-    inverse[perm] = torch.arange(n)
+    inverse[perm] = torch.arange(n, device=perm.device)
     out = graph.clone()
     out.edge_index = inverse[graph.edge_index]
     for key in ("x", "pos"):
@@ -92,13 +92,13 @@ def relabel(graph: Data, perm: torch.Tensor) -> Data:
 def normalized_laplacian(graph: Data) -> torch.Tensor:
     """Dense float64 ``I - D^{-1/2} A D^{-1/2}`` (isolated nodes get a 1 on the diagonal, as in PyG)."""
     n = graph.num_nodes
-    adj = torch.zeros(n, n, dtype=torch.float64)
+    adj = torch.zeros(n, n, dtype=torch.float64, device="cpu")
     weight = getattr(graph, "edge_weight", None)
-    adj.index_put_(tuple(graph.edge_index), torch.ones(graph.edge_index.shape[1], dtype=torch.float64)
+    adj.index_put_(tuple(graph.edge_index), torch.ones(graph.edge_index.shape[1], dtype=torch.float64, device="cpu")
                    if weight is None else weight.double(), accumulate=True)
     degree = adj.sum(1)
     inv_sqrt = torch.where(degree > 0, degree.clamp_min(1e-300).rsqrt(), torch.zeros_like(degree))
-    return torch.eye(n, dtype=torch.float64) - inv_sqrt[:, None] * adj * inv_sqrt[None, :]
+    return torch.eye(n, dtype=torch.float64, device="cpu") - inv_sqrt[:, None] * adj * inv_sqrt[None, :]
 
 
 def eigenpairs(graph: Data) -> tuple[torch.Tensor, torch.Tensor]:
@@ -116,7 +116,7 @@ def eigenspaces(eigvals: torch.Tensor, tol: float = EIGEN_TOLERANCE) -> torch.Te
         raise ValueError("eigvals must be one-dimensional")
     if eigvals.numel() > 1 and bool((eigvals[1:] < eigvals[:-1] - tol).any()):
         raise ValueError("eigvals must be sorted in ascending order")
-    starts = torch.cat([torch.zeros(1, dtype=torch.long), (eigvals.diff() > tol).long()])
+    starts = torch.cat([torch.zeros(1, dtype=torch.long, device=eigvals.device), (eigvals.diff() > tol).long()])
     return starts.cumsum(0)
 
 
@@ -127,14 +127,14 @@ def multiplicities(eigvals: torch.Tensor, tol: float = EIGEN_TOLERANCE) -> torch
 
 def haar_orthogonal(d: int, generator: torch.Generator, dtype=torch.float64) -> torch.Tensor:
     """A d x d orthogonal matrix drawn uniformly (Haar) from O(d): QR of a Gaussian, signs fixed."""
-    q, r = torch.linalg.qr(torch.randn(d, d, generator=generator, dtype=torch.float64))
+    q, r = torch.linalg.qr(torch.randn(d, d, generator=generator, dtype=torch.float64, device=generator.device))
     return (q * torch.sign(torch.diagonal(r))).to(dtype)
 
 
 def random_sign_flip(eigvecs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Each column (eigenvector) multiplied by an independent random sign. Works on [..., n, k]."""
     shape = eigvecs.shape[:-2] + (1, eigvecs.shape[-1])
-    signs = torch.randint(0, 2, shape, generator=generator).to(eigvecs.dtype) * 2 - 1
+    signs = torch.randint(0, 2, shape, generator=generator, device=generator.device).to(eigvecs) * 2 - 1
     return eigvecs * signs
 
 
@@ -172,7 +172,7 @@ def solver_ambiguity(eigvecs_a: torch.Tensor, eigvecs_b: torch.Tensor, space_id:
 
 def relabelling_ambiguity(graph: Data, generator: torch.Generator) -> dict:
     """Solve the Laplacian of ``graph`` and of a random relabelling of it; compare the eigenbases."""
-    perm = torch.randperm(graph.num_nodes, generator=generator)
+    perm = torch.randperm(graph.num_nodes, generator=generator, device=generator.device)
     eigvals, eigvecs = eigenpairs(graph)
     _, eigvecs_perm = eigenpairs(relabel(graph, perm))
     back = torch.empty_like(eigvecs_perm)
@@ -189,7 +189,7 @@ def perturbation_ambiguity(graph: Data, epsilon: float, generator: torch.Generat
     if not epsilon > 0:
         raise ValueError(f"epsilon must be > 0, got {epsilon}")
     lap = normalized_laplacian(graph)
-    noise = torch.randn(lap.shape, generator=generator, dtype=torch.float64)
+    noise = torch.randn(lap.shape, generator=generator, dtype=torch.float64, device=generator.device)
     noise = noise + noise.T
     eigvals, eigvecs = torch.linalg.eigh(lap)
     _, eigvecs_eps = torch.linalg.eigh(lap + epsilon * noise / torch.linalg.norm(noise))
@@ -267,26 +267,30 @@ class SpectralBatch:
     def __len__(self) -> int:
         return self.adj.shape[0]
 
-    def index(self, idx) -> "SpectralBatch":
+    def index(self, idx) -> SpectralBatch:
         return SpectralBatch(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
-    def to(self, dtype: torch.dtype) -> "SpectralBatch":
+    def to(self, dtype: torch.dtype) -> SpectralBatch:
         """Floating tensors cast to ``dtype`` (masks and labels unchanged)."""
         return SpectralBatch(**{f.name: (v.to(dtype) if v.is_floating_point() else v)
                                 for f in fields(self) for v in [getattr(self, f.name)]})
 
-    def with_eigvecs(self, eigvecs: torch.Tensor) -> "SpectralBatch":
+    def to_device(self, device: str | torch.device) -> SpectralBatch:
+        """Every tensor moved to ``device`` (a no-op where it already is)."""
+        return SpectralBatch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
+
+    def with_eigvecs(self, eigvecs: torch.Tensor) -> SpectralBatch:
         return replace(self, eigvecs=eigvecs)
 
-    def sign_flipped(self, generator: torch.Generator) -> "SpectralBatch":
+    def sign_flipped(self, generator: torch.Generator) -> SpectralBatch:
         return self.with_eigvecs(random_sign_flip(self.eigvecs, generator))
 
-    def basis_changed(self, generator: torch.Generator) -> "SpectralBatch":
+    def basis_changed(self, generator: torch.Generator) -> SpectralBatch:
         """Every graph's eigenspaces rotated/reflected by independent Haar-random orthogonal matrices."""
         return self.with_eigvecs(torch.stack([random_basis_change(v, s, generator)
                                               for v, s in zip(self.eigvecs, self.space_id)]))
 
-    def node_permuted(self, perms: torch.Tensor) -> "SpectralBatch":
+    def node_permuted(self, perms: torch.Tensor) -> SpectralBatch:
         """Nodes of graph b reordered by ``perms[b]`` (a permutation of all N slots that keeps padding last)."""
         take = lambda t: torch.gather(t, 1, perms.view(*perms.shape, *[1] * (t.ndim - 2)).expand_as(t))  # noqa: E731
         adj = take(self.adj)
@@ -294,10 +298,12 @@ class SpectralBatch:
         return replace(self, adj=adj, mask=take(self.mask), x=take(self.x), eigvecs=take(self.eigvecs))
 
 
-def batch_graphs(graphs, num_nodes: int | None = None, dtype=torch.float32) -> SpectralBatch:
-    """Solve every graph's Laplacian and pad all of them into one :class:`SpectralBatch`.
+def batch_graphs(graphs, num_nodes: int | None = None, dtype=torch.float32,
+                 device: str | torch.device = "cpu") -> SpectralBatch:
+    """Solve every graph's Laplacian and pad all of them into one :class:`SpectralBatch` on ``device``.
 
-    Node features are ``graph.x`` (float, one row per node) or a constant 1; targets are ``graph.y``.
+    Node features are ``graph.x`` (float, one row per node) or a constant 1; targets are ``graph.y``. The
+    float64 eigendecompositions and the padding are done on the CPU; the finished batch moves in one copy.
     """
     graphs = list(graphs)
     if not graphs:
@@ -311,10 +317,12 @@ def batch_graphs(graphs, num_nodes: int | None = None, dtype=torch.float32) -> S
         raise ValueError(f"graphs have different numbers of node features: {sorted(feats)}")
     f = feats.pop()
     b = len(graphs)
-    out = dict(adj=torch.zeros(b, n, n, dtype=dtype), mask=torch.zeros(b, n, dtype=torch.bool),
-               x=torch.zeros(b, n, f, dtype=dtype), eigvals=torch.zeros(b, n, dtype=dtype),
-               eigvecs=torch.zeros(b, n, n, dtype=dtype), eig_mask=torch.zeros(b, n, dtype=torch.bool),
-               space_id=torch.full((b, n), -1, dtype=torch.long))
+    cpu = torch.device("cpu")
+    out = dict(adj=torch.zeros(b, n, n, dtype=dtype, device=cpu), mask=torch.zeros(b, n, dtype=torch.bool, device=cpu),
+               x=torch.zeros(b, n, f, dtype=dtype, device=cpu), eigvals=torch.zeros(b, n, dtype=dtype, device=cpu),
+               eigvecs=torch.zeros(b, n, n, dtype=dtype, device=cpu),
+               eig_mask=torch.zeros(b, n, dtype=torch.bool, device=cpu),
+               space_id=torch.full((b, n), -1, dtype=torch.long, device=cpu))
     targets = []
     for i, g in enumerate(graphs):
         m = g.num_nodes
@@ -326,10 +334,10 @@ def batch_graphs(graphs, num_nodes: int | None = None, dtype=torch.float32) -> S
         out["eigvecs"][i, :m, :m] = vecs.to(dtype)
         out["eig_mask"][i, :m] = True
         out["space_id"][i, :m] = eigenspaces(vals)
-        targets.append(torch.zeros(0) if getattr(g, "y", None) is None else g.y.view(-1).to(dtype))
+        targets.append(torch.zeros(0, device=cpu) if getattr(g, "y", None) is None else g.y.view(-1).to(dtype))
     if len({t.numel() for t in targets}) != 1:
         raise ValueError("graphs have different numbers of targets")
-    return SpectralBatch(y=torch.stack(targets), **out)
+    return SpectralBatch(y=torch.stack(targets), **out).to_device(device)
 
 
 def random_node_permutations(batch: SpectralBatch, generator: torch.Generator) -> torch.Tensor:
@@ -337,5 +345,6 @@ def random_node_permutations(batch: SpectralBatch, generator: torch.Generator) -
     n = batch.mask.shape[1]
     perms = []
     for m in batch.mask.sum(1).tolist():
-        perms.append(torch.cat([torch.randperm(m, generator=generator), torch.arange(m, n)]))
+        perms.append(torch.cat([torch.randperm(m, generator=generator, device=generator.device),
+                                torch.arange(m, n, device=generator.device)]))
     return torch.stack(perms)

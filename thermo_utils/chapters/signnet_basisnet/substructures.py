@@ -90,6 +90,6 @@ def counting_dataset(count: int, nodes: tuple[int, int], edge_prob: tuple[float,
     for _ in range(count):
         g = erdos_renyi_graph(int(rng.integers(low, high + 1)), float(rng.uniform(p_low, p_high)), rng)
         counts = substructure_counts(adjacency(g))
-        g.y = torch.tensor([[counts[k] for k in SUBSTRUCTURES]], dtype=torch.float32)
+        g.y = torch.tensor([[counts[k] for k in SUBSTRUCTURES]], dtype=torch.float32, device="cpu")
         graphs.append(g)
     return graphs

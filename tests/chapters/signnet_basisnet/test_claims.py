@@ -1,0 +1,92 @@
+"""Every rule of the chapter's claims at its boundaries, on hand-made measured values (no chapter run)."""
+
+import math
+
+import pytest
+
+from thermo_utils.chapters.signnet_basisnet.claims import CLAIMS
+from thermo_utils.harness.claims import ClaimError, judge
+
+
+def verdict(name, measured, **kwargs):
+    return judge(CLAIMS[name], measured, **kwargs).verdict
+
+
+AMBIGUOUS = {"sign_flip_fraction": 0.5, "basis_gap_relabel": 3.0, "basis_gap_perturb": 3.0, "projector_gap": 1e-13}
+
+
+def test_ambiguity():
+    assert verdict("ambiguity", AMBIGUOUS) == "reproduced"
+    assert verdict("ambiguity", {**AMBIGUOUS, "sign_flip_fraction": 0.05}) == "not_reproduced"
+    assert verdict("ambiguity", {**AMBIGUOUS, "basis_gap_perturb": 0.1}) == "not_reproduced"
+    assert verdict("ambiguity", {**AMBIGUOUS, "projector_gap": 1e-8}) == "not_reproduced"
+
+
+def test_multiplicities_gated_on_the_number_of_trees():
+    m = {"trees": 20, "fraction_with_repeated": 0.25, "fraction_eigvecs_in_repeated": 0.1}
+    assert verdict("multiplicities", m) == "reproduced"
+    assert verdict("multiplicities", {**m, "fraction_with_repeated": 0.24}) == "not_reproduced"
+    assert verdict("multiplicities", {**m, "trees": 19}) == "inconclusive"
+
+
+def test_sign_invariance_needs_the_control():
+    m = {"signnet_sign": 0.0, "signnet_deepsets_sign": 9e-11, "raw_sign": 0.4}
+    assert verdict("sign_invariance", m) == "reproduced"
+    assert verdict("sign_invariance", {**m, "signnet_deepsets_sign": 1e-10}) == "not_reproduced"
+    assert verdict("sign_invariance", {**m, "raw_sign": 1e-3}) == "not_reproduced"
+    assert verdict("sign_invariance", {**m, "raw_sign": 1e-3}, thresholds={"control_min": 1e-4}) == "reproduced"
+
+
+def test_basis_invariance():
+    m = {"basisnet_basis": 3e-16, "basisnet_resolved": 6e-16, "signnet_basis": 8e-3}
+    assert verdict("basis_invariance", m) == "reproduced"
+    assert verdict("basis_invariance", {**m, "basisnet_resolved": 1e-9}) == "not_reproduced"
+    assert verdict("basis_invariance", {**m, "signnet_basis": 1e-6}) == "not_reproduced"
+
+
+def test_permutation_equivariance_reads_all_three_encoders():
+    m = {"signnet_permutation": 1e-16, "signnet_deepsets_permutation": 1e-16, "basisnet_permutation": 1e-16}
+    assert verdict("permutation_equivariance", m) == "reproduced"
+    assert verdict("permutation_equivariance", {**m, "basisnet_permutation": 2e-10}) == "not_reproduced"
+    with pytest.raises(ClaimError, match="basisnet_permutation"):
+        verdict("permutation_equivariance", {"signnet_permutation": 0.0, "signnet_deepsets_permutation": 0.0})
+
+
+def test_decomposition_every_seed_and_gate():
+    m = {"signnet_mse": [0.01, 0.03], "flip_mse": [0.05, 0.031], "abs_mse": [0.6, 0.7], "seeds": 2}
+    assert verdict("decomposition", m) == "reproduced"
+    assert verdict("decomposition", {**m, "flip_mse": [0.05, 0.03]}) == "not_reproduced"
+    assert verdict("decomposition", {**m, "signnet_mse": [0.01], "flip_mse": [0.05], "seeds": 1}) == "inconclusive"
+
+
+def counting(model, gain_none, se_none, gain_flip, se_flip, seeds=3):
+    return {"seeds": seeds, f"{model}_mae": 0.09, "none_mae": 0.11, "flip_mae": 0.09, "gain_vs_none": gain_none,
+            "se_vs_none": se_none, "gain_vs_flip": gain_flip, "se_vs_flip": se_flip}
+
+
+@pytest.mark.parametrize("model", ["signnet", "basisnet"])
+def test_counting_rules(model):
+    name = f"counting_{model}"
+    assert verdict(name, counting(model, 0.023, 0.001, 0.0021, 0.001)) == "reproduced"
+    # a gap within two standard errors, none against: undecided
+    assert verdict(name, counting(model, 0.023, 0.001, 0.0019, 0.001)) == "inconclusive"
+    # one resolved against the model decides, even if the other is not resolved
+    assert verdict(name, counting(model, -0.0021, 0.001, 0.0001, 0.001)) == "not_reproduced"
+    # fewer than three seeds never resolve; a missing standard error (one seed) is nan
+    assert verdict(name, counting(model, 0.5, 0.001, 0.5, 0.001, seeds=2)) == "inconclusive"
+    assert verdict(name, counting(model, 0.5, math.nan, 0.5, math.nan, seeds=1)) == "inconclusive"
+
+
+def test_counting_kinds():
+    assert CLAIMS["counting_signnet"].kind == "paper" and CLAIMS["counting_basisnet"].kind == "beyond"
+
+
+def test_zinc():
+    assert verdict("zinc", {"none": 0.3, "signnet": 0.2}) == "reproduced"
+    assert verdict("zinc", {"none": 0.3, "signnet": 0.3}) == "not_reproduced"
+
+
+def test_every_claim_names_its_section_and_kind():
+    for spec in CLAIMS:
+        assert spec.section.startswith("signnet-"), spec.name
+        assert spec.kind in ("paper", "implied", "beyond", "check")
