@@ -187,7 +187,7 @@ def _sources(name: str, root: Path):
         for folder in (root / "fashion-mnist", DEBIAN_FASHION_MNIST):
             idx = _find_idx(folder)
             if idx:
-                return (lambda: _from_idx(idx)), str(folder)
+                return (lambda found=idx: _from_idx(found)), str(folder)
         raise DatasetUnavailable(
             "Fashion-MNIST: not found in $THERMO_DATA/fashion-mnist nor in /usr/share/datasets/fashion-mnist, and "
             "it could not be downloaded. Install Debian's package (apt-get install dataset-fashion-mnist, as root; "
