@@ -1,5 +1,6 @@
 """Parameters of the `diffusion_metric` chapter and their values per profile."""
 
+from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
@@ -33,6 +34,7 @@ SPEC = ConfigSpec(
         Field("tiny_burn_in", int, "SGD steps before the tiny net's trajectory is recorded", low=0, high=10**7),
         Field("tiny_steps", int, "recorded SGD steps of the tiny net", low=200, high=10**7),
         Field("tiny_tracked", int, "weights of the tiny net whose increments are tested", low=4, high=885),
+        Field("device", str, "where tensors live: cpu, cuda or auto (a GPU when there is one)", choices=DEVICES),
         Field("executor", str, "where independent runs go: local, processes or tcp://scheduler", choices=None),
     ],
     profiles={
@@ -41,25 +43,26 @@ SPEC = ConfigSpec(
                       eps_fractions=(0.1, 0.5), geodesic_dt=0.2, geodesic_steps=8, sgd_lr=0.1, sgd_batch=4,
                       sgd_runs=32, sgd_steps=60, stationary_steps=300, toy_paths=32, toy_steps=2000, toy_dt=0.01,
                       tiny_n=512, tiny_lr=0.01, tiny_batch=16, tiny_burn_in=200, tiny_steps=600, tiny_tracked=16,
-                      executor="local"),
+                      device="cpu", executor="local"),
         "classroom": dict(eq3_n=64, train_n=8192, train_batch=128, train_lr=0.05, fc_epochs=8, lenet_epochs=3,
                           spectrum_n=1024, two_layer_n=64, christoffel_fractions=(0.003, 0.01, 0.03, 0.1),
                           eps_fractions=(0.1, 0.5, 0.9), geodesic_dt=0.1, geodesic_steps=100, sgd_lr=0.1,
                           sgd_batch=4, sgd_runs=256, sgd_steps=400, stationary_steps=2000, toy_paths=200,
                           toy_steps=12000, toy_dt=0.01, tiny_n=2048, tiny_lr=0.01, tiny_batch=32,
-                          tiny_burn_in=2000, tiny_steps=6000, tiny_tracked=64, executor="local"),
+                          tiny_burn_in=2000, tiny_steps=6000, tiny_tracked=64, device="cpu", executor="local"),
         "paper": dict(eq3_n=128, train_n=60000, train_batch=128, train_lr=0.05, fc_epochs=100, lenet_epochs=100,
                       spectrum_n=8192, two_layer_n=64, christoffel_fractions=(0.001, 0.003, 0.01, 0.03, 0.1),
                       eps_fractions=(0.1, 0.3, 0.5, 0.7, 0.9), geodesic_dt=0.05, geodesic_steps=1000, sgd_lr=0.1,
                       sgd_batch=4, sgd_runs=4096, sgd_steps=2000, stationary_steps=20000, toy_paths=2000,
                       toy_steps=200000, toy_dt=0.005, tiny_n=30000, tiny_lr=0.001, tiny_batch=64,
-                      tiny_burn_in=100000, tiny_steps=100000, tiny_tracked=256, executor="local"),
+                      tiny_burn_in=100000, tiny_steps=100000, tiny_tracked=256, device="auto", executor="local"),
     },
     checks=[
         lambda c: None if c.train_batch <= c.train_n else f"train_batch ({c.train_batch}) must be <= train_n ({c.train_n})",
         lambda c: None if c.spectrum_n <= c.train_n else f"spectrum_n ({c.spectrum_n}) must be <= train_n ({c.train_n})",
         lambda c: None if c.sgd_batch <= c.two_layer_n else f"sgd_batch ({c.sgd_batch}) must be <= two_layer_n ({c.two_layer_n})",
         lambda c: None if c.tiny_batch <= c.tiny_n else f"tiny_batch ({c.tiny_batch}) must be <= tiny_n ({c.tiny_n})",
+        lambda c: device_problem(c.device),
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
         f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
     ],

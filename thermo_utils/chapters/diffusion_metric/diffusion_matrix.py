@@ -11,8 +11,8 @@ The diffusion metric of Fioresi, Chaudhari & Soatto is g = I + εD with 0 ≤ ε
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -128,7 +128,7 @@ def diffusion_spectrum(grads: torch.Tensor) -> Spectrum:
 def diffusion_metric(D: torch.Tensor, epsilon: float) -> torch.Tensor:
     """g = I + εD (Eq. 6), after checking 0 ≤ ε < 1/λ_max(D) so that the weak-field expansion converges."""
     check_epsilon(D, epsilon)
-    return torch.eye(len(D), dtype=D.dtype) + epsilon * D
+    return torch.eye(len(D), dtype=D.dtype, device=D.device) + epsilon * D
 
 
 def check_epsilon(D: torch.Tensor, epsilon: float) -> None:
@@ -180,9 +180,9 @@ def small_lenet(c1: int = 8, c2: int = 16, c3: int = 128, classes: int = 10) -> 
     )
 
 
-def mnist_tensors(n: int, *, pooled: bool, classes: int = 10, split: str = "train"):
+def mnist_tensors(n: int, *, pooled: bool, classes: int = 10, split: str = "train", device="cpu"):
     """The first ``n`` MNIST images of digits < ``classes``, in [0, 1], shaped (n, 1, 28, 28), or
-    average-pooled 4 × 4 to (n, 49) when ``pooled`` (the authors' 7 × 7 MNIST)."""
+    average-pooled 4 × 4 to (n, 49) when ``pooled`` (the authors' 7 × 7 MNIST), on ``device``."""
     from thermo_utils.core.datasets import load_dataset
 
     data = load_dataset("mnist")
@@ -193,7 +193,21 @@ def mnist_tensors(n: int, *, pooled: bool, classes: int = 10, split: str = "trai
     x = torch.from_numpy(images[keep].astype(np.float32) / 255.0).unsqueeze(1)
     if pooled:
         x = nn.functional.avg_pool2d(x, 4).flatten(1)
-    return x, torch.from_numpy(labels[keep].astype(np.int64))
+    return x.to(device), torch.from_numpy(labels[keep].astype(np.int64)).to(device)
+
+
+def device_generator(seed: int, *stream: int, device="cpu") -> torch.Generator:
+    """The chapter's torch generator for (seed, stream…) where sampling happens on ``device``.
+
+    On the CPU exactly ``torch_generator(seed, *stream)`` (so CPU numbers never change); elsewhere a generator
+    on that device with the same derived seed (the same seed gives the same numbers on the same device)."""
+    from thermo_utils.core.seeding import torch_generator
+
+    cpu = torch_generator(seed, *stream)
+    device = torch.device(device)
+    if device.type == "cpu":
+        return cpu
+    return torch.Generator(device=device).manual_seed(cpu.initial_seed())
 
 
 def train_checkpoints(module: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int, batch: int, lr: float,
@@ -201,7 +215,9 @@ def train_checkpoints(module: nn.Module, x: torch.Tensor, y: torch.Tensor, *, ep
                       momentum: float = 0.9) -> dict[float, dict]:
     """Train with Nesterov SGD and return the state dict at each fraction of the total steps.
 
-    Raises if the loss becomes non-finite, naming the learning rate.
+    Runs where ``x`` lives (move ``module`` there first; ``generator`` must be on that device too). Raises if the
+    loss becomes non-finite, naming the learning rate; the finiteness check is the only host synchronisation
+    per step.
     """
     if not 0 < batch <= len(x):
         raise ValueError(f"batch = {batch} must be in [1, {len(x)}]")
@@ -212,7 +228,7 @@ def train_checkpoints(module: nn.Module, x: torch.Tensor, y: torch.Tensor, *, ep
     saved, step = {}, 0
     module.train()
     for _ in range(epochs):
-        order = torch.randperm(len(x), generator=generator)
+        order = torch.randperm(len(x), generator=generator, device=x.device)
         for k in range(steps_per_epoch):
             idx = order[k * batch:(k + 1) * batch]
             loss = nn.functional.cross_entropy(module(x[idx]), y[idx])
@@ -226,3 +242,44 @@ def train_checkpoints(module: nn.Module, x: torch.Tensor, y: torch.Tensor, *, ep
                 saved[marks[step]] = {k: v.detach().clone() for k, v in module.state_dict().items()}
     module.eval()
     return saved
+
+
+# --------------------------------------------------------------------------- D during training (C&S Fig. 1)
+def spectra_during_training(name: str, make_module: Callable[[], nn.Module], *, pooled: bool, epochs: int,
+                            train_n: int, batch: int, lr: float, spectrum_n: int, seed: int, stream: int,
+                            fractions: tuple[float, ...] = (0.2, 0.4, 1.0), device="cpu",
+                            chunk_size: int = 256) -> tuple[list[dict], dict[float, Spectrum]]:
+    """Train ``make_module()`` on the first ``train_n`` MNIST images and read D's spectrum at each fraction of
+    training from ``spectrum_n`` of them: one table row per checkpoint (loss, rank, moments) and the spectra.
+
+    The module is built after seeding torch's global generator with ``seed + stream`` (its initialisation) and
+    trained with the (seed, stream) generator, on ``device``; values come back to the CPU to be recorded.
+    """
+    device = torch.device(device)
+    torch.manual_seed(seed + stream)
+    module = make_module().to(device)
+    x, y = mnist_tensors(train_n, pooled=pooled, device=device)
+    checkpoints = train_checkpoints(module, x, y, epochs=epochs, batch=batch, lr=lr, fractions=fractions,
+                                    generator=device_generator(seed, stream, device=device))
+    rows, spectra = [], {}
+    for fraction, state in sorted(checkpoints.items()):
+        module.load_state_dict(state)
+        model = FlatModel(module)
+        w = model.flat()
+        with torch.no_grad():
+            loss = float(nn.functional.cross_entropy(model.logits(w, x), y))
+        spectrum = diffusion_spectrum(
+            per_sample_gradients(model.sample_loss, w, x[:spectrum_n], y[:spectrum_n], chunk_size=chunk_size))
+        mean, std = spectrum.moments()
+        spectra[fraction] = spectrum
+        rows.append({"net": name, "training": f"{fraction:.0%}", "d": model.d, "N": spectrum.n,
+                     "train loss": loss, "rank": spectrum.rank, "rank / d (%)": 100 * spectrum.rank_fraction,
+                     "saturated": spectrum.saturated, "λ_max": spectrum.lambda_max,
+                     "eigenvalue mean (1e-3)": 1e3 * mean, "eigenvalue std (1e-3)": 1e3 * std})
+    return rows, spectra
+
+
+def spread(rows: list[dict], key: str) -> float:
+    """max / min of ``key`` over table rows: how much a quantity varies across checkpoints (≥ 1)."""
+    values = [r[key] for r in rows]
+    return max(values) / max(min(values), 1e-300)

@@ -14,8 +14,8 @@ mean gradient.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -40,6 +40,10 @@ class Problem:
     @property
     def n(self) -> int:
         return len(self.x)
+
+    def to(self, device) -> Problem:
+        """The same problem with its data on ``device``."""
+        return Problem(self.losses_fn, self.x.to(device), self.y.to(device))
 
     def loss(self, w, x, y):
         """One example's loss (a ``SampleLoss``)."""
@@ -139,12 +143,12 @@ def christoffel_contracted_closed(problem: Problem, w: torch.Tensor, v: torch.Te
     lowered = epsilon * centred.T @ (second - second.mean()) / problem.n
     if not exact:
         return lowered
-    metric = torch.eye(len(w), dtype=w.dtype) + epsilon * centred.T @ centred / problem.n
+    metric = torch.eye(len(w), dtype=w.dtype, device=w.device) + epsilon * centred.T @ centred / problem.n
     return torch.linalg.solve(metric, lowered)
 
 
 def _metric(problem: Problem, w, epsilon: float):
-    return torch.eye(len(w), dtype=w.dtype) + epsilon * problem.diffusion(w)
+    return torch.eye(len(w), dtype=w.dtype, device=w.device) + epsilon * problem.diffusion(w)
 
 
 # --------------------------------------------------------------------------- flows
@@ -234,7 +238,8 @@ def reduction_terms(problem: Problem, xs, vs, epsilon: float) -> dict:
         residual.append(float(torch.linalg.norm(lhs(x, v) - constant)))
         metric.append(float(torch.linalg.norm(epsilon * problem.diffusion_times(x, v))))
         losses = problem.losses(x)
-        hv = vmap(lambda xi, yi: jvp(lambda u: grad(problem.loss)(u, xi, yi), (x,), (v,))[1])(problem.x, problem.y)
+        hv = vmap(lambda xi, yi, x=x, v=v: jvp(lambda u: grad(problem.loss)(u, xi, yi), (x,), (v,))[1])(
+            problem.x, problem.y)
         dropped.append(float(torch.linalg.norm(epsilon * ((losses - losses.mean()) @ (hv - hv.mean(0))) / problem.n)))
     return {"residual": np.array(residual), "dropped": np.array(dropped), "metric": np.array(metric)}
 
@@ -260,7 +265,8 @@ def sgd_runs(problem: Problem, x0, lr: float, batch: int, steps: int, runs: int,
              record_every: int = 1):
     """``runs`` independent SGD chains from x0 (batches drawn without replacement), vectorised over chains.
 
-    Returns the recorded iterates, shape (records, runs, d).
+    Runs on the device of the problem's data (``generator`` must live there too); returns the recorded iterates,
+    shape (records, runs, d), on that device.
     """
     if not 1 <= batch <= problem.n:
         raise ValueError(f"batch = {batch} must be in [1, {problem.n}]")
@@ -269,7 +275,7 @@ def sgd_runs(problem: Problem, x0, lr: float, batch: int, steps: int, runs: int,
     w = x0.expand(runs, -1).clone()
     out = [w.clone()]
     for k in range(1, steps + 1):
-        idx = torch.rand(runs, problem.n, generator=generator).argsort(1)[:, :batch]
+        idx = torch.rand(runs, problem.n, generator=generator, device=problem.x.device).argsort(1)[:, :batch]
         w = w - lr * batch_grad(w, idx)
         if not torch.isfinite(w).all():
             raise FloatingPointError(f"SGD diverged at step {k} with lr = {lr:g}, batch = {batch}")
@@ -299,28 +305,34 @@ def _linear(w, x, y):
 
 
 def two_layer_problem(n: int, inputs: int = 2, hidden: int = 4, noise: float = 0.3, decay: float = 1e-2,
-                      seed: int = 0) -> tuple[Problem, torch.Tensor]:
+                      seed: int = 0, device="cpu") -> tuple[Problem, torch.Tensor]:
     """A two-layer tanh regression net (the kind of example the paper computes), float64, with noisy
     targets from a random teacher of the same shape so that D does not vanish at the minimum, and a small
     weight decay (the same for every example, so it leaves D unchanged) so that the minimum is isolated.
 
+    The data are drawn on the CPU (the same numbers on every device) and moved to ``device``.
     Returns the problem and its dimension-matched random initialisation."""
     gen = torch.Generator().manual_seed(seed)
     d = hidden * (inputs + 2) + 1
-    x = torch.randn(n, inputs, generator=gen, dtype=torch.float64)
-    teacher = torch.randn(d, generator=gen, dtype=torch.float64)
-    y = _two_layer_output(teacher, x, hidden) + noise * torch.randn(n, generator=gen, dtype=torch.float64)
-    w0 = 0.5 * torch.randn(d, generator=gen, dtype=torch.float64)
-    return Problem(_tanh_two_layer(hidden, decay), x, y), w0
+    cpu = dict(generator=gen, dtype=torch.float64, device="cpu")
+    x = torch.randn(n, inputs, **cpu)
+    teacher = torch.randn(d, **cpu)
+    y = _two_layer_output(teacher, x, hidden) + noise * torch.randn(n, **cpu)
+    w0 = 0.5 * torch.randn(d, **cpu)
+    return Problem(_tanh_two_layer(hidden, decay), x.to(device), y.to(device)), w0.to(device)
 
 
-def linear_problem(n: int, inputs: int = 4, noise: float = 0.3, seed: int = 0) -> tuple[Problem, torch.Tensor]:
-    """Least squares, f_n = ½(wᵀx_n − y_n)²: third derivatives vanish, so the paper's assumption 9 holds exactly."""
+def linear_problem(n: int, inputs: int = 4, noise: float = 0.3, seed: int = 0,
+                   device="cpu") -> tuple[Problem, torch.Tensor]:
+    """Least squares, f_n = ½(wᵀx_n − y_n)²: third derivatives vanish, so the paper's assumption 9 holds exactly.
+
+    Drawn on the CPU and moved to ``device``."""
     gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, inputs, generator=gen, dtype=torch.float64) * torch.linspace(0.5, 1.5, inputs, dtype=torch.float64)
-    teacher = torch.randn(inputs, generator=gen, dtype=torch.float64)
-    y = x @ teacher + noise * torch.randn(n, generator=gen, dtype=torch.float64)
-    return Problem(_linear, x, y), torch.zeros(inputs, dtype=torch.float64)
+    cpu = dict(dtype=torch.float64, device="cpu")
+    x = torch.randn(n, inputs, generator=gen, **cpu) * torch.linspace(0.5, 1.5, inputs, **cpu)
+    teacher = torch.randn(inputs, generator=gen, **cpu)
+    y = x @ teacher + noise * torch.randn(n, generator=gen, **cpu)
+    return Problem(_linear, x.to(device), y.to(device)), torch.zeros(inputs, **cpu).to(device)
 
 
 def find_minimum(problem: Problem, w0: torch.Tensor, tolerance: float = 1e-9, max_iter: int = 500) -> torch.Tensor:

@@ -123,20 +123,23 @@ def record_weights(module, x, y, *, lr: float, batch: int, steps: int, burn_in: 
     Plain SGD (batches drawn with replacement) by default. With ``isotropic_std`` = σ, the control: the
     full-data gradient plus isotropic Gaussian noise, w ← w − η(∇L + σξ), an equilibrium process without
     probability current.
+
+    Runs where ``x`` lives (``module`` and ``generator`` must be there too); the trajectory is kept on that
+    device and comes back to the CPU once, at the end.
     """
     import torch
 
     if not 1 <= batch <= len(x):
         raise ValueError(f"batch = {batch} must be in [1, {len(x)}]")
     total = sum(p.numel() for p in module.parameters())
-    tracked = torch.as_tensor(tracked)
+    tracked = torch.as_tensor(tracked, device=x.device)
     if len(tracked) < 1 or int(tracked.min()) < 0 or int(tracked.max()) >= total:
         raise ValueError(f"tracked indices must lie in [0, {total - 1}]")
     params = list(module.parameters())
-    out = np.empty((steps, len(tracked)))
+    out = torch.empty((steps, len(tracked)), dtype=torch.float64, device=x.device)
     for k in range(burn_in + steps):
         if isotropic_std is None:
-            idx = torch.randint(len(x), (batch,), generator=generator)
+            idx = torch.randint(len(x), (batch,), generator=generator, device=x.device)
             loss = torch.nn.functional.cross_entropy(module(x[idx]), y[idx])
         else:
             loss = torch.nn.functional.cross_entropy(module(x), y)
@@ -146,11 +149,11 @@ def record_weights(module, x, y, *, lr: float, batch: int, steps: int, burn_in: 
         with torch.no_grad():
             for p, g in zip(params, grads):
                 if isotropic_std is not None:
-                    g = g + isotropic_std * torch.randn(g.shape, generator=generator)
+                    g = g + isotropic_std * torch.randn(g.shape, generator=generator, device=g.device)
                 p -= lr * g
             if k >= burn_in:
-                out[k - burn_in] = torch.cat([p.reshape(-1) for p in params])[tracked].numpy()
-    return out
+                out[k - burn_in] = torch.cat([p.reshape(-1) for p in params])[tracked]
+    return out.cpu().numpy()
 
 
 def toy_summary(strength: float, paths: int, steps: int, dt: float, seed: int, bins: int = 40) -> dict:
