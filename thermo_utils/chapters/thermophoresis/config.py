@@ -1,5 +1,6 @@
 """Parameters of the `thermophoresis` chapter and their values per profile."""
 
+from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
@@ -13,7 +14,7 @@ SPEC = ConfigSpec(
         Field("batch_eta", float, "learning rate of the batch sweep", low=1e-4, high=0.5),
         Field("n_seeds", int, "seeds per setting (trained together; bands and bootstrap over them)", low=2, high=64),
         Field("n_steps", int, "SGD steps of the two-layer runs (online: a fresh example each time)", low=50, high=10**6),
-        Field("small_steps", int, "SGD steps of the two appendix settings (M = N = 10)", low=50, high=10**6),
+        Field("small_steps", int, "SGD steps of the two appendix settings (10 inputs, 10 hidden units)", low=50, high=10**6),
         Field("control_eta", float, "learning rate of the full-batch control", low=1e-4, high=0.5),
         Field("control_n_train", int, "training-set size of the full-batch control", low=8, high=10**5),
         Field("control_steps", int, "steps of the full-batch control (and of its SGD twin)", low=20, high=10**6),
@@ -30,11 +31,14 @@ SPEC = ConfigSpec(
         Field("deep_n_train", int, "training examples of the deep networks", low=64, high=60000),
         Field("probe_size", int, "examples whose per-example gradients give the variance", low=4, high=4096),
         Field("measure_every", int, "steps between gradient-variance measurements", low=1, high=10**4),
-        Field("fashion_etas", tuple, "learning rates of the Fashion-MNIST two-layer run (CIFAR-10 substitute)", low=1e-4, high=1.0, item=float, min_len=3),
-        Field("fashion_batches", tuple, "batch sizes of its batch sweep (the first is the eta sweep's batch)", low=1, high=4096, item=int, min_len=3),
+        Field("fashion_etas", tuple, "learning rates of the Fashion-MNIST two-layer run (CIFAR-10 substitute)",
+              low=1e-4, high=1.0, item=float, min_len=3),
+        Field("fashion_batches", tuple, "batch sizes of its batch sweep (the first is the eta sweep's batch)",
+              low=1, high=4096, item=int, min_len=3),
         Field("fashion_steps", int, "SGD steps of the Fashion-MNIST two-layer run", low=10, high=10**6),
         Field("fashion_n_train", int, "Fashion-MNIST training images of that run", low=64, high=60000),
         Field("executor", str, "where independent runs go: local, processes or tcp://scheduler"),
+        Field("device", str, "where tensors live: cpu, cuda or auto (a GPU when there is one)", choices=DEVICES),
     ],
     profiles={
         "smoke": dict(etas=(0.025, 0.05, 0.1), batch_sizes=(1, 2, 3), batch_eta=0.05, n_seeds=3, n_steps=600,
@@ -42,21 +46,22 @@ SPEC = ConfigSpec(
                       walk_etas=(0.02, 0.04, 0.08), walk_walkers=2000, walk_steps=400, fc_etas=(0.1, 0.2, 0.4),
                       cnn_etas=(0.02, 0.04, 0.08), deep_seeds=2, fc_steps=20, cnn_steps=12, deep_batch=8,
                       deep_n_train=256, probe_size=8, measure_every=3, fashion_etas=(0.02, 0.04, 0.08),
-                      fashion_batches=(10, 20, 40), fashion_steps=20, fashion_n_train=256, executor="local"),
+                      fashion_batches=(10, 20, 40), fashion_steps=20, fashion_n_train=256, executor="local", device="cpu"),
         "classroom": dict(etas=_ETAS, batch_sizes=(1, 2, 3), batch_eta=0.05, n_seeds=6, n_steps=4000,
                           small_steps=3000, control_eta=0.075, control_n_train=128, control_steps=800, n_boot=100,
                           walk_etas=(0.01, 0.02, 0.04, 0.08), walk_walkers=20000, walk_steps=2000,
                           fc_etas=(0.1, 0.2, 0.4), cnn_etas=(0.02, 0.04, 0.08), deep_seeds=2, fc_steps=200,
                           cnn_steps=60, deep_batch=8, deep_n_train=1024, probe_size=32, measure_every=10,
                           fashion_etas=(0.02, 0.04, 0.08), fashion_batches=(10, 20, 40), fashion_steps=120,
-                          fashion_n_train=2048, executor="local"),
+                          fashion_n_train=2048, executor="local", device="cpu"),
         "paper": dict(etas=(0.025, 0.0375, 0.05, 0.0625, 0.075, 0.0875, 0.1), batch_sizes=(1, 2, 3), batch_eta=0.05,
                       n_seeds=20, n_steps=40000, small_steps=40000, control_eta=0.075, control_n_train=1024,
                       control_steps=10000, n_boot=1000, walk_etas=(0.005, 0.01, 0.02, 0.04, 0.08),
                       walk_walkers=200000, walk_steps=20000, fc_etas=(0.05, 0.1, 0.2, 0.4),
                       cnn_etas=(0.01, 0.02, 0.04, 0.08), deep_seeds=5, fc_steps=5000, cnn_steps=3000, deep_batch=32,
                       deep_n_train=60000, probe_size=256, measure_every=50, fashion_etas=(0.005, 0.01, 0.02, 0.04),
-                      fashion_batches=(1000, 2000, 4000), fashion_steps=5000, fashion_n_train=60000, executor="local"),
+                      fashion_batches=(1000, 2000, 4000), fashion_steps=5000, fashion_n_train=60000, executor="local",
+                      device="auto"),
     },
     checks=[
         lambda c: None if c.batch_eta in c.etas else f"batch_eta ({c.batch_eta}) must be one of etas {c.etas}",
@@ -72,5 +77,6 @@ SPEC = ConfigSpec(
         f"measure_every ({c.measure_every}) must be smaller than fc_steps and cnn_steps",
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
         f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
+        lambda c: device_problem(c.device),
     ],
 )

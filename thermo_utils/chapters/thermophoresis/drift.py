@@ -16,14 +16,15 @@ Three pieces, used by the ``thermophoresis`` chapter:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 from torch.func import grad, vmap
 from tqdm.auto import tqdm
 
+from thermo_utils.core.device import resolve_device
 from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.threads import single_thread
 
@@ -102,21 +103,25 @@ def stacked_gradient(params: dict, x: torch.Tensor, y: torch.Tensor, weight: tor
 
 
 def init_two_layer(setting: TwoLayerSetting, generator: torch.Generator) -> dict:
-    """PyTorch's default initialisation of two Linear layers: U(±1/√fan_in); b = 0 without bias."""
+    """PyTorch's default initialisation of two Linear layers: U(±1/√fan_in); b = 0 without bias.
+
+    Drawn on the generator's device (a CPU generator: the same weights on every device; move them after).
+    """
     m, n = setting.n_inputs, setting.n_hidden
     bound_w, bound_v = 1 / math.sqrt(m), 1 / math.sqrt(n)
-    W = (torch.rand(n, m, generator=generator) * 2 - 1) * bound_w
-    b = (torch.rand(n, generator=generator) * 2 - 1) * bound_w if setting.bias else torch.zeros(n)
-    V = (torch.rand(n, generator=generator) * 2 - 1) * bound_v
+    at = generator.device
+    W = (torch.rand(n, m, generator=generator, device=at) * 2 - 1) * bound_w
+    b = (torch.rand(n, generator=generator, device=at) * 2 - 1) * bound_w if setting.bias else torch.zeros(n, device=at)
+    V = (torch.rand(n, generator=generator, device=at) * 2 - 1) * bound_v
     return {"W": W, "b": b, "V": V}
 
 
 def draw_inputs(setting: TwoLayerSetting, n: int, generator: torch.Generator) -> torch.Tensor:
-    """n inputs from the setting's distribution."""
+    """n inputs from the setting's distribution, on the generator's device."""
     if setting.inputs == "gaussian":
-        return torch.randn(n, setting.n_inputs, generator=generator)
+        return torch.randn(n, setting.n_inputs, generator=generator, device=generator.device)
     if setting.inputs == "uniform":
-        return torch.rand(n, setting.n_inputs, generator=generator)
+        return torch.rand(n, setting.n_inputs, generator=generator, device=generator.device)
     return fashion_binary(n)[0]
 
 
@@ -179,17 +184,21 @@ class TwoLayerRun:
 def make_labels(kind: str, x: torch.Tensor, generator: torch.Generator, teacher: torch.Tensor, centre: float):
     """Random labels (coin flips: nothing to learn) or a teacher's labels 1[u·(x − centre) > 0] (learnable)."""
     if kind == "random":
-        return torch.randint(0, 2, x.shape[:-1], generator=generator).float()
+        return torch.randint(0, 2, x.shape[:-1], generator=generator, device=generator.device).float()
     return ((x - centre) @ teacher > 0).float()
 
 
 class _ExampleSource:
-    """Examples for one seed: a fixed training set sampled with replacement, or a fresh stream (online)."""
+    """Examples for one seed: a fixed training set sampled with replacement, or a fresh stream (online).
+
+    Every draw comes from CPU generators, so a seed gives the same examples on every device; the trainer moves
+    them to its device a chunk (or a training set) at a time.
+    """
 
     def __init__(self, setting: TwoLayerSetting, seed: int, labels: str, n_train: int | None, b_max: int,
                  n_steps: int, chunk: int = 512):
         self.setting, self.labels, self.b_max, self.chunk = setting, labels, b_max, chunk
-        self.teacher = torch.randn(setting.n_inputs, generator=torch_generator(seed, 4))
+        self.teacher = torch.randn(setting.n_inputs, generator=torch_generator(seed, 4), device="cpu")
         self.centre = 0.0 if setting.inputs == "gaussian" else 0.5
         self.gen = torch_generator(seed, 1)
         self.n_train = n_train
@@ -199,7 +208,7 @@ class _ExampleSource:
             self.x = draw_inputs(setting, n_train, self.gen)
             self.y = make_labels(labels, self.x, self.gen, self.teacher, self.centre)
         if n_train is not None:
-            self.order = torch.randint(0, n_train, (n_steps, b_max), generator=torch_generator(seed, 2))
+            self.order = torch.randint(0, n_train, (n_steps, b_max), generator=torch_generator(seed, 2), device="cpu")
         self._start = None
 
     def batch(self, t: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -207,11 +216,16 @@ class _ExampleSource:
         if self.n_train is not None:
             idx = self.order[t]
             return self.x[idx], self.y[idx]
+        start = self.refill(t)
+        return self._x[t - start], self._y[t - start]
+
+    def refill(self, t: int) -> int:
+        """Draw the next chunk of fresh examples if step t is not in the current one; return the chunk's first step."""
         if self._start is None or not self._start <= t < self._start + self.chunk:
             self._start = t
             x = draw_inputs(self.setting, self.chunk * self.b_max, self.gen).view(self.chunk, self.b_max, -1)
             self._x, self._y = x, make_labels(self.labels, x, self.gen, self.teacher, self.centre)
-        return self._x[t - self._start], self._y[t - self._start]
+        return self._start
 
 
 def train_two_layer(
@@ -227,6 +241,7 @@ def train_two_layer(
     block: int = 100,
     quiet: bool = True,
     desc: str = "two-layer nets",
+    device: str | torch.device = "cpu",
 ) -> TwoLayerRun:
     """Train one model per (eta, batch size) pair and seed, all in one stack, recording every step.
 
@@ -237,7 +252,12 @@ def train_two_layer(
     training set sampled with replacement. A seed fixes the initial weights and the examples, so models of
     one seed differ only in eta and batch size. ``full_batch=True`` runs gradient descent on the whole
     training set instead (batch sizes ignored): the noise-free control.
+
+    ``device``: where the stack lives and trains. Initial weights and examples are drawn on the CPU from the
+    seed's generators and moved there, so a seed gives the same start and the same examples on every device;
+    the trajectories stay on the device and come back to the CPU once, at the end.
     """
+    device = torch.device(device)
     pairs, seeds = [(float(e), int(b)) for e, b in pairs], [int(s) for s in seeds]
     if not pairs or not seeds:
         raise ValueError("pairs and seeds must be non-empty")
@@ -262,47 +282,77 @@ def train_two_layer(
 
     combos = [(e, b, s) for s in seeds for e, b in pairs]
     n_models = len(combos)
-    eta = torch.tensor([c[0] for c in combos])
-    batch = torch.tensor([c[1] for c in combos])
-    seed_row = torch.tensor([seeds.index(c[2]) for c in combos])
-    b_max = int(batch.max())
+    eta = torch.tensor([c[0] for c in combos], device=device)
+    batch = torch.tensor([c[1] for c in combos], device=device)
+    seed_row = torch.tensor([seeds.index(c[2]) for c in combos], device=device)
+    b_max = max(c[1] for c in combos)
     sources = [_ExampleSource(setting, s, labels, n_train, b_max, 0 if full_batch else n_steps) for s in seeds]
     inits = [init_two_layer(setting, torch_generator(s, 0)) for s in seeds]
-    params = {k: torch.stack([inits[i][k] for i in seed_row.tolist()]).clone() for k in inits[0]}
-    probe = None if setting.inputs == "gaussian" else draw_inputs(setting, n_probe, torch_generator(seeds[0], 3))
-    weight = (torch.arange(b_max)[None, :] < batch[:, None]).float() / batch[:, None].float()
+    rows = [seeds.index(c[2]) for c in combos]
+    params = {k: torch.stack([inits[i][k] for i in rows]).to(device) for k in inits[0]}
+    probe = None
+    if setting.inputs != "gaussian":
+        probe = draw_inputs(setting, n_probe, torch_generator(seeds[0], 3)).to(device)
+    weight = (torch.arange(b_max, device=device)[None, :] < batch[:, None]).float() / batch[:, None].float()
+    if n_train is not None:  # a fixed training set per seed, on the device, and its sampling order
+        train_x = torch.stack([src.x for src in sources]).to(device)
+        train_y = torch.stack([src.y for src in sources]).to(device)
     if full_batch:
-        xb = torch.stack([src.x for src in sources])[seed_row]
-        yb = torch.stack([src.y for src in sources])[seed_row]
+        xb, yb = train_x[seed_row], train_y[seed_row]
+    elif n_train is not None:
+        order = torch.stack([src.order for src in sources]).to(device)  # (seeds, steps, b_max)
 
-    activation = np.empty((n_models, n_steps + 1))
-    v_norm = np.empty((n_models, n_steps + 1))
+    activation = torch.empty((n_models, n_steps + 1), device=device)
+    v_norm = torch.empty((n_models, n_steps + 1), device=device)
     n_blocks = -(-n_steps // block)
-    sq_error = np.zeros((n_models, n_blocks))
+    sq_error = torch.zeros((n_models, n_blocks), dtype=torch.float64, device=device)
 
     def record(t: int):
-        activation[:, t] = activation_rate(params, setting, probe).numpy()
-        v_norm[:, t] = params["V"].norm(dim=-1).numpy()
+        activation[:, t] = activation_rate(params, setting, probe)
+        v_norm[:, t] = params["V"].norm(dim=-1)
 
+    def check_finite(upto: int):  # one host synchronisation per chunk of steps, not per step
+        finite = torch.isfinite(v_norm[:, : upto + 1]).all(dim=0).cpu().numpy()
+        if not finite.all():
+            first = int(np.argmin(finite))
+            ok = torch.isfinite(v_norm[:, first]).cpu().numpy()
+            bad = sorted({c[:2] for c, good in zip(combos, ok) if not good})
+            raise FloatingPointError(f"two-layer training overflowed at step {first} for (eta, batch) in {bad}")
+
+    chunk_x = chunk_y = None
+    chunk_start = -1
     with torch.no_grad():
         record(0)
         for t in tqdm(range(n_steps), desc=desc, disable=quiet, mininterval=2.0):
-            if not full_batch:
-                drawn = [src.batch(t) for src in sources]
-                xb = torch.stack([d[0] for d in drawn])[seed_row]
-                yb = torch.stack([d[1] for d in drawn])[seed_row]
+            if n_train is None:  # fresh examples, drawn a chunk of steps at a time and moved to the device
+                start = sources[0].refill(t)
+                if start != chunk_start:
+                    for src in sources[1:]:
+                        src.refill(t)
+                    chunk_start = start
+                    chunk_x = torch.stack([src._x for src in sources]).to(device)
+                    chunk_y = torch.stack([src._y for src in sources]).to(device)
+                    if t > 0:
+                        check_finite(t)
+                xb, yb = chunk_x[seed_row, t - start], chunk_y[seed_row, t - start]
+            elif not full_batch:
+                idx = order[:, t]  # (seeds, b_max)
+                gathered_x = torch.stack([train_x[i, idx[i]] for i in range(len(seeds))])
+                gathered_y = torch.stack([train_y[i, idx[i]] for i in range(len(seeds))])
+                xb, yb = gathered_x[seed_row], gathered_y[seed_row]
             grads, err = stacked_gradient(params, xb, yb, weight, with_sq_error=True)
-            sq_error[:, t // block] += err.numpy() / min(block, n_steps - (t // block) * block)
+            sq_error[:, t // block] += (err / min(block, n_steps - (t // block) * block)).double()
             params["W"] -= eta[:, None, None] * grads["W"]
             params["V"] -= eta[:, None] * grads["V"]
             if setting.bias:
                 params["b"] -= eta[:, None] * grads["b"]
             record(t + 1)
-            if not np.isfinite(v_norm[:, t + 1]).all():
-                bad = sorted({c[:2] for c, ok in zip(combos, np.isfinite(v_norm[:, t + 1])) if not ok})
-                raise FloatingPointError(f"two-layer training overflowed at step {t + 1} for (eta, batch) in {bad}")
+            if (t + 1) % 512 == 0 and n_train is not None:
+                check_finite(t + 1)
+        check_finite(n_steps)
 
-    return TwoLayerRun(activation, v_norm, sq_error, block, eta.numpy().astype(float), batch.numpy(),
+    return TwoLayerRun(activation.double().cpu().numpy(), v_norm.double().cpu().numpy(), sq_error.cpu().numpy(),
+                       block, eta.cpu().numpy().astype(float), batch.cpu().numpy(),
                        np.array([c[2] for c in combos]), full_batch, labels)
 
 
@@ -411,7 +461,7 @@ class Mobility:
     name: str
 
     @staticmethod
-    def linear(a: float, b: float) -> "Mobility":
+    def linear(a: float, b: float) -> Mobility:
         """g(q) = a + b q (keep it positive on the region explored)."""
         if b == 0:
             raise ValueError("a linear mobility needs b != 0 (b = 0 is the homogeneous walk)")
@@ -419,7 +469,7 @@ class Mobility:
                         lambda q: np.log(a + b * q) / b, f"g(q) = {a:g} + {b:g} q")
 
     @staticmethod
-    def exponential(g0: float, k: float) -> "Mobility":
+    def exponential(g0: float, k: float) -> Mobility:
         """g(q) = g0 exp(k q)."""
         if g0 <= 0 or k == 0:
             raise ValueError("an exponential mobility needs g0 > 0 and k != 0")
@@ -489,12 +539,16 @@ def stationary_exponent(positions: np.ndarray, mobility: Mobility, box: tuple[fl
 
 
 def two_layer_point(n_inputs: int, n_hidden: int, bias: bool, inputs: str, pairs: list, seeds: list, n_steps: int,
-                    n_train: int | None = None, labels: str = "random", full_batch: bool = False) -> TwoLayerRun:
-    """One stacked two-layer run from JSON-able arguments (a point of :func:`thermo_utils.harness.sweep.run_sweep`)."""
+                    n_train: int | None = None, labels: str = "random", full_batch: bool = False,
+                    device: str = "cpu") -> TwoLayerRun:
+    """One stacked two-layer run from JSON-able arguments (a point of :func:`thermo_utils.harness.sweep.run_sweep`).
+
+    ``device`` is a string (cpu, cuda, auto) so that it is part of the point's cache key.
+    """
     setting = TwoLayerSetting(n_inputs, n_hidden, bias, inputs)
     with single_thread():
         return train_two_layer(setting, [tuple(p) for p in pairs], seeds, n_steps, n_train=n_train, labels=labels,
-                               full_batch=full_batch)
+                               full_batch=full_batch, device=resolve_device(device))
 
 
 def walk_point(etas: list, n_walkers: int, n_steps: int, seed: int) -> dict:
@@ -537,3 +591,19 @@ def plot_rescaled(axes, curves: np.ndarray, rates: Sequence[float], exponents: S
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
     axes[0].legend()
+
+
+def eta_curves(run: TwoLayerRun, quantity: str, etas: Sequence[float]) -> np.ndarray:
+    """``quantity`` of the batch-1 models of ``run`` for each eta: an array (etas, seeds, steps + 1)."""
+    return np.stack([run.curves(quantity, eta=e, batch=1) for e in etas])
+
+
+def batch_curves(run: TwoLayerRun, quantity: str, eta: float, batches: Sequence[int]) -> np.ndarray:
+    """``quantity`` of the models of ``run`` at learning rate ``eta`` for each batch size: (batches, seeds, steps + 1)."""
+    return np.stack([run.curves(quantity, eta=eta, batch=b) for b in batches])
+
+
+def exponent_measured(c: CollapseExponent) -> dict:
+    """What a collapse-exponent claim is judged on: the best exponent, its interval, the reference spreads."""
+    return {"exponent": c.exponent, "ci_low": c.ci[0], "ci_high": c.ci[1],
+            **{f"spread_p{k:g}": v for k, v in c.spreads.items()}}

@@ -9,8 +9,8 @@ few steps the variance of the per-example gradients on a fixed probe set is meas
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from torch import nn
 from torch.func import functional_call, grad, stack_module_state, vmap
 from tqdm.auto import tqdm
 
+from thermo_utils.core.device import resolve_device
 from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.threads import single_thread
 
@@ -78,12 +79,16 @@ class VarianceRun:
 
 def train_and_measure(make_model, x: torch.Tensor, y: torch.Tensor, etas: Sequence[float], seeds: Sequence[int],
                       n_steps: int, batch_size: int, *, probe_size: int = 64, measure_every: int = 10,
-                      quiet: bool = True, desc: str = "deep nets") -> VarianceRun:
+                      quiet: bool = True, desc: str = "deep nets",
+                      device: str | torch.device = "cpu") -> VarianceRun:
     """Train one copy of ``make_model()`` per (eta, seed) with SGD (cross-entropy), all stacked, and record the
     per-example gradient variance on a fixed probe set of ``probe_size`` training examples.
 
-    Copies of one seed share their initial weights and batches; they differ only in eta.
+    Copies of one seed share their initial weights and batches; they differ only in eta. ``device``: where the
+    stacked weights, the data and the batch order live; initial weights and the batch order are drawn on the
+    CPU from the seed, so a seed gives the same start and the same batches on every device.
     """
+    device = torch.device(device)
     etas, seeds = [float(e) for e in etas], [int(s) for s in seeds]
     n = len(x)
     if not etas or not seeds or any(e <= 0 for e in etas):
@@ -98,10 +103,12 @@ def train_and_measure(make_model, x: torch.Tensor, y: torch.Tensor, etas: Sequen
         base = seeded_model(make_model, s)
         models += [copy.deepcopy(base) for _ in etas]
     params, buffers = stack_module_state(models)
-    params = {k: v.detach().clone() for k, v in params.items()}
+    params = {k: v.detach().clone().to(device) for k, v in params.items()}
+    buffers = {k: v.to(device) for k, v in buffers.items()}
     skeleton = copy.deepcopy(models[0]).to("meta")
-    eta = torch.tensor(etas * len(seeds))
-    seed_row = torch.arange(len(seeds)).repeat_interleave(len(etas))
+    eta = torch.tensor(etas * len(seeds), device=device)
+    seed_row = torch.arange(len(seeds), device=device).repeat_interleave(len(etas))
+    x, y = x.to(device), y.to(device)
 
     def loss_of(p, b, xb, yb):
         return nn.functional.cross_entropy(functional_call(skeleton, (p, b), (xb,)), yb)
@@ -113,17 +120,18 @@ def train_and_measure(make_model, x: torch.Tensor, y: torch.Tensor, etas: Sequen
     per_example_grad = vmap(vmap(grad(example_loss), in_dims=(None, None, 0, 0)), in_dims=(0, 0, None, None))
     losses = vmap(loss_of)
 
-    orders = torch.stack([torch.randint(0, n, (n_steps, batch_size), generator=torch_generator(s, 11)) for s in seeds])
-    probe = torch.randperm(n, generator=torch_generator(seeds[0], 12))[:probe_size]
+    orders = torch.stack([torch.randint(0, n, (n_steps, batch_size), generator=torch_generator(s, 11), device="cpu")
+                          for s in seeds]).to(device)
+    probe = torch.randperm(n, generator=torch_generator(seeds[0], 12), device="cpu")[:probe_size].to(device)
     xp, yp = x[probe], y[probe]
 
     steps, variances, train_losses = [], [], []
 
     def measure(t):
         grads = per_example_grad(params, buffers, xp, yp)
-        variances.append(mean_gradient_variance(grads).detach().numpy())
+        variances.append(mean_gradient_variance(grads).detach().cpu().numpy())
         train_losses.append(losses(params, buffers, xp.expand(len(eta), *xp.shape),
-                                   yp.expand(len(eta), *yp.shape)).detach().numpy())
+                                   yp.expand(len(eta), *yp.shape)).detach().cpu().numpy())
         steps.append(t)
 
     measure(0)
@@ -145,16 +153,17 @@ def train_and_measure(make_model, x: torch.Tensor, y: torch.Tensor, etas: Sequen
 
 
 def deep_point(architecture: str, etas: list, seeds: list, n_steps: int, batch_size: int, n_train: int,
-               probe_size: int, measure_every: int) -> VarianceRun:
+               probe_size: int, measure_every: int, device: str = "cpu") -> VarianceRun:
     """One stacked deep-net run from JSON-able arguments (a point of :func:`thermo_utils.harness.sweep.run_sweep`).
 
     ``fc``: the 6-layer fully connected net (width 100) on x ~ N(0, I_100) with random labels among 10
     classes; ``cnn``: the 6-layer CNN on the first ``n_train`` Fashion-MNIST training images and their labels.
+    ``device`` is a string (cpu, cuda, auto), part of the point's cache key.
     """
     if architecture == "fc":
         gen = torch_generator(seeds[0], 20)
-        x = torch.randn(n_train, 100, generator=gen)
-        y = torch.randint(0, 10, (n_train,), generator=gen)
+        x = torch.randn(n_train, 100, generator=gen, device="cpu")
+        y = torch.randint(0, 10, (n_train,), generator=gen, device="cpu")
         make = lambda: fully_connected(100)  # noqa: E731
     elif architecture == "cnn":
         from thermo_utils.core.datasets import load_dataset
@@ -166,4 +175,4 @@ def deep_point(architecture: str, etas: list, seeds: list, n_steps: int, batch_s
         raise ValueError(f"architecture {architecture!r} is invalid: expected 'fc' or 'cnn'")
     with single_thread():
         return train_and_measure(make, x, y, etas, seeds, n_steps, batch_size, probe_size=probe_size,
-                                 measure_every=measure_every)
+                                 measure_every=measure_every, device=resolve_device(device))
