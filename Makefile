@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= classroom
 CH ?=
 
-.PHONY: setup data book test chapter clean
+.PHONY: setup data book test lint chapter robustness clean clean-sweeps
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,17 @@ chapter: setup
 	@test -n "$(CH)" || { echo "usage: make chapter CH=<slug> [PROFILE=smoke|classroom|paper]"; exit 2; }
 	$(PY) -m thermo_utils run $(CH) --profile $(PROFILE)
 
+# Seeds 0, 1 and 2 of every chapter (or CH=…), and which verdicts change with the seed alone.
+robustness: setup
+	$(PY) -m thermo_utils robustness --profile $(PROFILE) --seeds 0 1 2 $(if $(CH),--only $(CH))
+
+lint: setup
+	$(VENV)/bin/ruff check thermo_utils tests benchmarks notebooks
+
+# Removes what a build makes, but keeps the sweep caches (_build/sweeps: finished points, possibly hours of
+# `paper` work); `make clean-sweeps` removes those too.
 clean:
-	rm -rf _build
+	find _build -mindepth 1 -maxdepth 1 ! -name sweeps -exec rm -rf {} + 2>/dev/null || true
+
+clean-sweeps:
+	rm -rf _build/sweeps
