@@ -60,3 +60,17 @@ def test_every_claim_names_a_section_of_its_notebook(chapter):
     for spec in claims:
         if spec.section:
             assert f"({spec.section})=" in markdown, f"{spec.name}: no section labelled {spec.section!r}"
+
+
+@pytest.mark.parametrize("chapter", WRITTEN, ids=lambda c: c.slug)
+def test_first_cell_installs_the_package_from_the_books_repository_without_replacing_torch(chapter):
+    import yaml
+
+    from thermo_utils.harness.paths import REPO_ROOT
+
+    url = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())["repository"]["url"]
+    first = source(cells(chapter)[0])
+    assert 'find_spec("thermo_utils") is None' in first, "installs only where the package is missing"
+    assert f"git+{url}" in first, f"{chapter.slug}: the install cell must use the repository of _config.yml ({url})"
+    assert not any(flag in first for flag in ("--upgrade", "-U", "--force-reinstall", "torch==", "numpy==")), (
+        "the install must keep a torch or numpy that already satisfies the package's ranges")
