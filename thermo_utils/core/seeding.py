@@ -1,23 +1,10 @@
-"""Seeds and determinism: the same seed gives the same numbers."""
+"""Explicit generators: the same seed (and stream) gives the same numbers. The notebook-wide seeding of the
+global generators is done once per chapter by ``harness.notebook.start_chapter``."""
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import torch
-
-
-def seed_everything(seed: int) -> np.random.Generator:
-    """Seed Python, NumPy and torch's global generators; return a fresh NumPy generator for the caller.
-
-    Prefer passing explicit generators (``numpy_rng``, ``torch_generator``) down to the code that draws.
-    """
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    return numpy_rng(seed)
 
 
 def numpy_rng(seed: int, *stream: int) -> np.random.Generator:
@@ -25,7 +12,10 @@ def numpy_rng(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, *stream])
 
 
-def torch_generator(seed: int, *stream: int) -> torch.Generator:
-    """A torch generator seeded from (seed, stream...), independent of the global one."""
+def torch_generator(seed: int, *stream: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch generator seeded from (seed, stream...), independent of the global one, on ``device``.
+
+    The same seed gives the same draws on the same device; a CUDA generator draws other numbers than a CPU one.
+    """
     derived = int(np.random.SeedSequence([seed, *stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
-    return torch.Generator().manual_seed(derived)
+    return torch.Generator(device=device).manual_seed(derived)
