@@ -210,22 +210,22 @@ def status_page(records: dict, profile: str) -> str:
     lines = ["# Status", "",
              f"How each chapter was executed for this rendering (`{profile}` profile). The budget is the most "
              "a chapter may take at this profile on a 2-core CPU.", "",
-             "| chapter | state | runtime | budget | seed | python | torch | thermo_utils | machine |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| chapter | state | runtime | budget | seed | device | python | torch | thermo_utils | machine |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for chapter in CHAPTERS:
         budget = chapter.budget_s.get(profile)
         budget_text = f"{budget} s" if budget else "none"
         record = records.get(chapter.slug)
         if record is None:
             lines.append(f"| [{chapter.slug}](../chapters/{chapter.slug}) | "
-                         f"{results_state(chapter, records, profile)} | — | {budget_text} | — | — | — | — | — |")
+                         f"{results_state(chapter, records, profile)} | — | {budget_text} | — | — | — | — | — | — |")
             continue
         env = record["environment"]
         runtime = record["runtime_s"]
         over = " (over budget)" if budget and runtime > budget else ""
         lines.append(
             f"| [{chapter.slug}](../chapters/{chapter.slug}) | executed | {runtime:.0f} s{over} | "
-            f"{budget_text} | {record['seed']} | {env.get('python')} | {env.get('torch')} | "
-            f"{env.get('thermo_utils')} | {_cell(env.get('machine', env.get('device')))} |"
+            f"{budget_text} | {record['seed']} | {_cell(env.get('device', 'cpu'))} | {env.get('python')} | "
+            f"{env.get('torch')} | {env.get('thermo_utils')} | {_cell(env.get('machine', ''))} |"
         )
     return "\n".join(lines) + "\n"
