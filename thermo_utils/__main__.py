@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     robust.add_argument("--only", nargs="+", default=None, metavar="SLUG", help="chapters to run (default: all)")
     robust.add_argument("--jobs", type=int, default=1, help="runs at once (each in its own process)")
     robust.add_argument("--force", action="store_true")
+    robust.add_argument("--collect", action="store_true",
+                        help="run nothing: record the verdicts of the results files already there")
     params = sub.add_parser("params", help="print (or --write) a chapter's parameters cell from its config")
     params.add_argument("slug")
     params.add_argument("--write", action="store_true", help="replace the notebook's parameters cell")
@@ -82,7 +84,8 @@ def main(argv=None) -> int:
         if args.command == "robustness":
             from thermo_utils.harness.robustness import run_robustness
 
-            return run_robustness(args.profile, args.seeds, args.only, jobs=args.jobs, force=args.force)
+            return run_robustness(args.profile, args.seeds, args.only, jobs=args.jobs, force=args.force,
+                                  collect=args.collect)
         if args.command == "params":
             return _parameters_cell(args.slug, args.write)
         if args.command == "data":

@@ -41,3 +41,15 @@ def test_no_record_reads_as_none(tmp_path, monkeypatch):
 def test_bad_seeds_are_refused_before_any_run(seeds):
     with pytest.raises(ValueError, match="seeds"):
         robustness.run_robustness("smoke", seeds, ["thermometry"])
+
+
+def test_collect_records_the_results_present_without_running(tmp_path, monkeypatch):
+    monkeypatch.setenv("THERMO_BUILD", str(tmp_path))
+    _results(0, 0.5)
+    _results(2, 0.5)
+    logged = []
+    assert robustness.run_robustness("smoke", [0, 2], ["thermometry"], collect=True, log=logged.append) == 0
+    record = robustness.read_robustness("smoke")
+    assert record["seeds"] == [0, 2] and record["chapters"]["thermometry"] == {}  # no results of that chapter here
+    table = robustness.verdict_table("smoke", [0, 2], ["alpha"])
+    assert table["alpha"]["alpha.a"] == {"0": "reproduced", "2": "reproduced"}

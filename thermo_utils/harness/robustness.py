@@ -70,8 +70,12 @@ def read_robustness(profile: str) -> dict | None:
 
 
 def run_robustness(profile: str, seeds: Sequence[int], only: Iterable[str] | None = None, jobs: int = 1,
-                   force: bool = False, log=print) -> int:
-    """Run each chapter at each seed, write the robustness record, print the unstable claims; 1 if a run failed."""
+                   force: bool = False, collect: bool = False, log=print) -> int:
+    """Run each chapter at each seed, write the robustness record, print the unstable claims; 1 if a run failed.
+
+    With ``collect``, nothing runs: the record is made from the results files present (each says which version
+    of the code wrote it), for runs made earlier by other means.
+    """
     from thermo_utils.harness.runner import ChapterFailed, run_chapter, run_in_subprocesses
 
     check_profile(profile)
@@ -79,7 +83,7 @@ def run_robustness(profile: str, seeds: Sequence[int], only: Iterable[str] | Non
     if len(seeds) < 2 or min(seeds) < 0:
         raise ValueError(f"--seeds needs at least two distinct non-negative seeds, got {seeds}")
     slugs = [get_chapter(s).slug for s in only] if only else [c.slug for c in CHAPTERS if c.written]
-    runs = [(slug, {"seed": seed}) for slug in slugs for seed in seeds]
+    runs = [] if collect else [(slug, {"seed": seed}) for slug in slugs for seed in seeds]
     failures = []
     if jobs > 1:
         failures = run_in_subprocesses(runs, profile, jobs, force, log)
