@@ -194,3 +194,44 @@ def test_sweep_points_share_the_common_setting():
     points = gm.sweep_points([1e-3, 2e-3], [16, 32], sweep_batch=32, sweep_lr=1e-3)
     assert points == [(1e-3, 32), (2e-3, 32), (1e-3, 16)]
     assert gm.sweep_points([2e-3, 3e-3], [16, 64], 32, 1e-3)[-1] == (1e-3, 32)  # the reference run is always there
+
+
+def test_heavy_paths_create_their_tensors_on_the_given_device(synthetic_data, tmp_path, factory_audit):
+    from thermo_utils.chapters.gnn_temperature.pruning import pruning_study
+
+    with factory_audit() as audit:
+        pre = gm.pretrain("gcn", 16, 8, epochs=1, lr=1e-2, batch_size=8, seed=0, data={}, device="cpu")
+        sha = gm.save_state(pre["state"], tmp_path / "s.pt")
+        run = gm.equilibrium_run("gcn", str(tmp_path / "s.pt"), sha, 16, "adam", 1e-3, 8, epochs=1, burn_in=0,
+                                 seed=0, data={}, device="cpu")
+        trained = gm.load_trained("gcn", run["state"], "cpu")
+        rows = {layer: run["rows_epoch"][f"{layer}.lin.weight"] for layer in trained.convolutions}
+        pruning_study(trained, random_graphs(8).to("cpu"), rows, [0.25], 1, np.random.default_rng(0))
+    assert not audit.missing, audit.missing
+
+
+def test_explicit_cpu_device_gives_the_default_numbers(synthetic_data, tmp_path):
+    state = gm.build_model("gcn", 0).state_dict()
+    sha = gm.save_state(state, tmp_path / "s.pt")
+    args = ("gcn", str(tmp_path / "s.pt"), sha, 24, "sgd", 1e-2, 8)
+    default = gm.equilibrium_run(*args, epochs=2, burn_in=1, seed=0, data={})
+    explicit = gm.equilibrium_run(*args, epochs=2, burn_in=1, seed=0, data={}, device="cpu")
+    assert default["T_epoch"] == explicit["T_epoch"] and default["T_step"] == explicit["T_step"]
+    assert np.array_equal(default["train_loss"], explicit["train_loss"])
+    a = gm.pretrain("gat", 16, 8, epochs=1, lr=1e-2, batch_size=8, seed=0, data={})
+    b = gm.pretrain("gat", 16, 8, epochs=1, lr=1e-2, batch_size=8, seed=0, data={}, device="cpu")
+    assert a["history"] == b["history"]
+    assert all(torch.equal(a["state"][k], b["state"][k]) for k in a["state"])
+
+
+def test_the_epoch_loss_is_the_float64_mean_of_the_step_losses():
+    graphs = random_graphs(24)
+    model = gm.build_model("gcn", 0)
+    optimizer = gm.make_optimizer("sgd", model.parameters(), 0.0)  # the weights stay put
+    order = torch.randperm(24, generator=torch.Generator().manual_seed(5))
+    expected = 0.0
+    for step in range(3):
+        inputs, y = graphs.batch(order[step * 8:(step + 1) * 8])
+        expected += float(F.cross_entropy(model(*inputs), y))
+    got = gm.train_epoch(model, graphs, optimizer, 8, torch.Generator().manual_seed(5))
+    assert got == expected / 3

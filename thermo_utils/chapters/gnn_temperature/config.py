@@ -5,6 +5,7 @@ setting. ``classroom`` keeps every experiment but on subsets with few epochs (th
 accuracy claims cannot be judged there. ``smoke`` only exercises every code path.
 """
 
+from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
@@ -38,25 +39,27 @@ SPEC = ConfigSpec(
               item=float, min_len=2),
         Field("prune_random_draws", int, "random masks drawn per fraction", low=1, high=100),
         Field("executor", str, "where independent runs go: local, processes or tcp://scheduler"),
+        Field("device", str, "where tensors live: cpu, cuda or auto (a GPU when there is one)", choices=DEVICES),
     ],
     profiles={
         "smoke": dict(n_train=160, n_test=100, data_source="auto", edges="knn", k_neighbours=8, pretrain_epochs=2,
                       pretrain_lr=1e-3, pretrain_batch=32, equilibrium_epochs=2, burn_in_epochs=0,
                       lrs=(7e-4, 1.5e-3, 3e-3), batch_sizes=(16, 32, 64), sweep_batch=32, sweep_lr=1.5e-3,
                       optimizers=("adam", "sgd"), gat_n_train=64, gat_pretrain_epochs=1, gat_equilibrium_epochs=2,
-                      gat_optimizers=("adam",), prune_fractions=(0.25, 0.5), prune_random_draws=2, executor="local"),
+                      gat_optimizers=("adam",), prune_fractions=(0.25, 0.5), prune_random_draws=2, executor="local",
+                      device="cpu"),
         "classroom": dict(n_train=2000, n_test=1000, data_source="auto", edges="knn", k_neighbours=8,
                           pretrain_epochs=12, pretrain_lr=1e-3, pretrain_batch=32, equilibrium_epochs=3,
                           burn_in_epochs=1, lrs=PAPER_LRS, batch_sizes=PAPER_BATCHES, sweep_batch=32,
                           sweep_lr=1e-3, optimizers=("adam", "sgd"), gat_n_train=600, gat_pretrain_epochs=6,
                           gat_equilibrium_epochs=2, gat_optimizers=("adam",), prune_fractions=(0.1, 0.25, 0.5),
-                          prune_random_draws=5, executor="local"),
+                          prune_random_draws=5, executor="local", device="cpu"),
         "paper": dict(n_train=60000, n_test=10000, data_source="auto", edges="knn", k_neighbours=8,
                       pretrain_epochs=600, pretrain_lr=1e-3, pretrain_batch=32, equilibrium_epochs=100,
                       burn_in_epochs=0, lrs=PAPER_LRS, batch_sizes=PAPER_BATCHES, sweep_batch=32, sweep_lr=1e-3,
                       optimizers=("adam", "sgd"), gat_n_train=60000, gat_pretrain_epochs=600,
                       gat_equilibrium_epochs=100, gat_optimizers=("adam", "sgd"),
-                      prune_fractions=(0.1, 0.25, 0.5), prune_random_draws=10, executor="local"),
+                      prune_fractions=(0.1, 0.25, 0.5), prune_random_draws=10, executor="local", device="auto"),
     },
     checks=[
         lambda c: None if max(c.batch_sizes + (c.sweep_batch, c.pretrain_batch)) <= min(c.n_train, c.gat_n_train)
@@ -68,5 +71,6 @@ SPEC = ConfigSpec(
         "the sweeps need at least 3 distinct learning rates and 3 distinct batch sizes for a fit",
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
         f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
+        lambda c: device_problem(c.device),
     ],
 )

@@ -21,11 +21,11 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from thermo_utils.core.seeding import torch_generator
 from thermo_utils.chapters.gnn_temperature.superpixels import DenseGraphs, mnist_superpixels
-from thermo_utils.harness.sweep import Checkpoint
+from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.thermometer import Thermometer
 from thermo_utils.core.thermometer import pool_by_layer as pool_tensors
+from thermo_utils.harness.sweep import Checkpoint
 
 MODELS = ("gcn", "gat")
 OPTIMIZERS = ("adam", "sgd")
@@ -88,13 +88,15 @@ class GAT(nn.Module):
         return self.out2(F.relu(self.out1(F.relu(self.out(x)))))
 
 
-def build_model(name: str, seed: int) -> nn.Module:
-    """A freshly initialised GCN or GAT; the same seed gives the same weights."""
+def build_model(name: str, seed: int, device: str | torch.device = "cpu") -> nn.Module:
+    """A freshly initialised GCN or GAT on ``device``; the same seed gives the same weights on every device
+    (they are drawn on the CPU, then moved)."""
     if name not in MODELS:
         raise ValueError(f"model {name!r} is invalid: expected one of {MODELS}")
-    with torch.random.fork_rng():
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch_generator(seed, 7).initial_seed()))
-        return GCN() if name == "gcn" else GAT()
+        net = GCN() if name == "gcn" else GAT()
+    return net.to(device)
 
 
 def parameter_count(model: nn.Module) -> int:
@@ -145,35 +147,49 @@ def train_epoch(model, graphs: DenseGraphs, optimizer, batch_size: int, generato
     """One pass over the data in a random order (incomplete last batch dropped); returns the mean loss."""
     if batch_size > len(graphs):
         raise ValueError(f"batch_size = {batch_size} exceeds the {len(graphs)} training graphs")
-    order = torch.randperm(len(graphs), generator=generator)
-    total, steps = 0.0, len(graphs) // batch_size
+    # the order is drawn by ``generator`` where it lives (the CPU by default: the same order on every device)
+    order = torch.randperm(len(graphs), generator=generator, device=generator.device).to(graphs.device)
+    steps = len(graphs) // batch_size
+    total = torch.zeros((), dtype=torch.float64, device=graphs.device)  # summed on the device: no per-step sync
     for step in range(steps):
         inputs, y = graphs.batch(order[step * batch_size : (step + 1) * batch_size])
         loss = F.cross_entropy(model(*inputs), y)
-        if not torch.isfinite(loss):
+        if graphs.device.type == "cpu" and not torch.isfinite(loss):
             raise TrainingDiverged(f"training diverged (loss = {float(loss)}) at {setting}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         if per_step is not None:
             per_step.read()
-        total += float(loss.detach())
-    return total / steps
+        total += loss.detach().double()
+    mean = float(total) / steps
+    if not np.isfinite(mean):
+        raise TrainingDiverged(f"training diverged (mean loss = {mean}) at {setting}")
+    return mean
 
 
 def _data(n: int, split: str, data: dict) -> DenseGraphs:
     return mnist_superpixels(split, n, quiet=True, **data)
 
 
+def _on(device: str | torch.device) -> torch.device:
+    """A device string of a sweep point (``cpu``, ``cuda``, ``auto``) as a torch device."""
+    from thermo_utils.core.device import resolve_device
+
+    return device if isinstance(device, torch.device) else resolve_device(device)
+
+
 def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batch_size: int, seed: int,
-             data: dict, quiet: bool = True, checkpoint_path: str | None = None) -> dict:
+             data: dict, quiet: bool = True, checkpoint_path: str | None = None, device: str = "cpu") -> dict:
     """Train from scratch with Adam, the rate divided by 10 at 1/3 and 2/3 of the epochs (the paper's schedule).
 
     Returns the final weights, the per-epoch training curves and the test accuracy. With ``checkpoint_path``
     (``run_sweep`` supplies one) the state is saved after every epoch and an interrupted run resumes there.
+    The model and the graphs live on ``device``; the returned weights are on the CPU.
     """
-    train_set, test_set = _data(n_train, "train", data), _data(n_test, "test", data)
-    net = build_model(model, seed)
+    device = _on(device)
+    train_set, test_set = _data(n_train, "train", data).to(device), _data(n_test, "test", data).to(device)
+    net = build_model(model, seed, device)
     optimizer = make_optimizer("adam", net.parameters(), lr)
     milestones = sorted({max(1, round(epochs / 3)), max(1, round(2 * epochs / 3))} - {epochs})
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.1)
@@ -201,7 +217,7 @@ def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batc
             checkpoint.save(epoch + 1, {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
                                         "schedule": schedule.state_dict(), "generator": generator.get_state(),
                                         "history": dict(history)})
-    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
     return {"state": state, "history": dict(history), "test_accuracy": history["test_accuracy"][-1],
             "parameters": parameter_count(net), "data_source": train_set.source}
 
@@ -224,7 +240,7 @@ def save_state(state: dict, path: Path) -> str:
 
 
 def load_state(path: str, sha256: str) -> dict:
-    state = torch.load(path, weights_only=True)
+    state = torch.load(path, weights_only=True, map_location="cpu")
     if state_digest(state) != sha256:
         raise ValueError(f"{path}: the saved weights do not match their checksum; re-run the pre-training")
     return state
@@ -232,7 +248,7 @@ def load_state(path: str, sha256: str) -> dict:
 
 def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int, optimizer: str, lr: float,
                     batch_size: int, epochs: int, burn_in: int, seed: int, data: dict,
-                    keep_trajectory_of: str | None = None) -> dict:
+                    keep_trajectory_of: str | None = None, device: str = "cpu") -> dict:
     """Continue from the pre-trained state at one (optimizer, lr, batch) and take temperatures.
 
     After ``burn_in`` unrecorded epochs, ``epochs`` epochs are recorded with a per-epoch thermometer (velocity
@@ -242,8 +258,9 @@ def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int
     """
     if epochs < 1 or burn_in < 0:
         raise ValueError(f"need epochs >= 1 and burn_in >= 0, got epochs = {epochs}, burn_in = {burn_in}")
-    train_set = _data(n_train, "train", data)
-    net = build_model(model, seed)
+    device = _on(device)
+    train_set = _data(n_train, "train", data).to(device)
+    net = build_model(model, seed, device)
     net.load_state_dict(load_state(state_file, state_sha256))
     opt = make_optimizer(optimizer, net.parameters(), lr)
     generator = torch_generator(seed, 13, batch_size, int(round(lr * 1e7)))
@@ -255,7 +272,7 @@ def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int
     epoch_series = []
     trajectory = [] if keep_trajectory_of else None
     if keep_trajectory_of:
-        trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().clone().numpy())
+        trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().cpu().clone().numpy())
     for _ in range(epochs):
         per_step.reset()
         losses.append(train_epoch(net, train_set, opt, batch_size, generator, per_step, setting))
@@ -265,7 +282,7 @@ def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int
             step_rows[name].append(per_step.row_temperature(name))
         epoch_series.append(pool_by_layer({n: per_epoch.series(n)[-1] for n in per_epoch.params}, net))
         if trajectory is not None:
-            trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().clone().numpy())
+            trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().cpu().clone().numpy())
     layers = layer_names(net)
     return {
         "setting": {"model": model, "optimizer": optimizer, "lr": lr, "batch_size": batch_size},
@@ -277,14 +294,14 @@ def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int
         "rows_step_by_epoch": {name: np.stack(step_rows[name]) for name in weights},
         "train_loss": np.array(losses),
         "burn_in": burn_in,
-        "state": {k: v.detach().clone() for k, v in net.state_dict().items()},
+        "state": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()},
         "trajectory": None if trajectory is None else np.stack(trajectory),
     }
 
 
-def load_trained(model: str, state: dict) -> nn.Module:
-    """A model holding the given weights (for evaluation and pruning)."""
-    net = build_model(model, 0)
+def load_trained(model: str, state: dict, device: str | torch.device = "cpu") -> nn.Module:
+    """A model holding the given weights, on ``device`` (for evaluation and pruning)."""
+    net = build_model(model, 0, device)
     net.load_state_dict(state)
     return net
 
@@ -363,3 +380,18 @@ def analyse_sweeps(runs: list[dict], optimizer: str, key: str, lrs, batch_sizes,
                         "p_quadratic": quadratic_p, "power_law": power_law_fit(inv_b, batch_t[layer])}
     return {"eta": {layer: power_law_fit(lrs, eta_t[layer]) for layer in layers}, "batch": batch,
             "eta_x": np.array(lrs), "eta_T": eta_t, "inv_batch_x": inv_b, "batch_T": batch_t}
+
+
+def equilibrium_points(model: str, state_file: str, state_sha256: str, optimizers, settings, *, n_train: int,
+                       epochs: int, burn_in: int, seed: int, data: dict, reference: tuple[float, int],
+                       device: str = "cpu") -> list[dict]:
+    """The sweep points of one model's equilibrium runs: every optimizer at every (lr, batch) setting.
+
+    The GCN's run at the ``reference`` setting also keeps the per-epoch trajectory of ``conv2``'s weight
+    (for the row figure). ``device`` is a string so that it is part of every point's key.
+    """
+    return [dict(model=model, state_file=state_file, state_sha256=state_sha256, n_train=n_train, optimizer=opt,
+                 lr=lr, batch_size=b, epochs=epochs, burn_in=burn_in, seed=seed, data=data,
+                 keep_trajectory_of="conv2.lin.weight" if (model, (lr, b)) == ("gcn", tuple(reference)) else None,
+                 device=device)
+            for opt in optimizers for lr, b in settings]

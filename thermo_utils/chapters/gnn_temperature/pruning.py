@@ -52,7 +52,7 @@ def mask_rows(model: nn.Module, rows: dict[str, np.ndarray]) -> nn.Module:
         weight = params.get(f"{layer}.lin.weight")
         if weight is None:
             raise KeyError(f"{layer!r} has no lin.weight to mask; layers: {sorted({n.split('.')[0] for n in params})}")
-        index = torch.as_tensor(np.asarray(index, dtype=np.int64))
+        index = torch.as_tensor(np.asarray(index, dtype=np.int64), device=weight.device)
         weight[index] = 0.0
         bias = params.get(f"{layer}.bias")
         if bias is not None:

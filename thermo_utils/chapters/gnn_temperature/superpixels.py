@@ -44,10 +44,22 @@ class DenseGraphs:
     def __len__(self) -> int:
         return int(self.y.shape[0])
 
-    def subset(self, index) -> "DenseGraphs":
-        index = torch.as_tensor(index, dtype=torch.long)
+    def subset(self, index) -> DenseGraphs:
+        index = torch.as_tensor(index, dtype=torch.long, device=self.device)
         return DenseGraphs(self.x[index], self.pos[index], self.adj[index], self.mask[index], self.y[index],
                            self.source)
+
+    def to(self, device) -> DenseGraphs:
+        """The same graphs with every tensor on ``device`` (the same object when they are already there)."""
+        device = torch.device(device)
+        if self.y.device == device:
+            return self
+        return DenseGraphs(self.x.to(device), self.pos.to(device), self.adj.to(device), self.mask.to(device),
+                           self.y.to(device), self.source)
+
+    @property
+    def device(self) -> torch.device:
+        return self.y.device
 
     def batch(self, index):
         """The tensors a dense graph network takes, for the graphs in ``index``: (x, adj, mask), y."""
@@ -146,7 +158,7 @@ def build_slic_graphs(split: str = "train", n: int = 1000, n_segments: int = 75,
                             labels):
         x, pos, edge_index = image_to_graph(image, n_segments, compactness, edges, k)
         graphs.append(Data(x=torch.from_numpy(x), pos=torch.from_numpy(pos),
-                           edge_index=torch.from_numpy(edge_index), y=torch.tensor([label])))
+                           edge_index=torch.from_numpy(edge_index), y=torch.tensor([label], device="cpu")))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")  # concurrent builders do not collide
     InMemoryDataset.save(graphs, str(tmp))
@@ -163,7 +175,8 @@ def pyg_superpixels_present(root: Path | None = None) -> bool:
 
 
 def to_dense(dataset, count: int | None = None, max_nodes: int | None = None, source: str = "") -> DenseGraphs:
-    """Pad the first ``count`` graphs of a collated PyG dataset into a :class:`DenseGraphs`."""
+    """Pad the first ``count`` graphs of a collated PyG dataset into a :class:`DenseGraphs` (on the CPU: move it
+    with :meth:`DenseGraphs.to`)."""
     data, slices = dataset._data, dataset.slices
     count = len(dataset) if count is None else count
     node_start, edge_start = slices["x"], slices["edge_index"]
@@ -174,18 +187,19 @@ def to_dense(dataset, count: int | None = None, max_nodes: int | None = None, so
     n_nodes, n_edges = int(node_start[count]), int(edge_start[count])
     graph_of_node = np.repeat(np.arange(count), sizes)
     slot = np.arange(n_nodes) - np.repeat(node_start[:count].numpy(), sizes)
-    x = torch.zeros(count, width, data.x.shape[1])
-    pos = torch.zeros(count, width, 2)
-    mask = torch.zeros(count, width, dtype=torch.bool)
+    x = torch.zeros(count, width, data.x.shape[1], device="cpu")
+    pos = torch.zeros(count, width, 2, device="cpu")
+    mask = torch.zeros(count, width, dtype=torch.bool, device="cpu")
     x[graph_of_node, slot] = data.x[:n_nodes].float()
     pos[graph_of_node, slot] = data.pos[:n_nodes].float()
     mask[graph_of_node, slot] = True
     edge_sizes = (edge_start[1 : count + 1] - edge_start[:count]).numpy()
     graph_of_edge = torch.from_numpy(np.repeat(np.arange(count), edge_sizes))
     src, dst = data.edge_index[:, :n_edges]  # local node ids (InMemoryDataset does not offset them)
-    adj = torch.zeros(count, width, width, dtype=torch.bool)
+    adj = torch.zeros(count, width, width, dtype=torch.bool, device="cpu")
     adj[graph_of_edge, dst, src] = True
-    adj[:, torch.arange(width), torch.arange(width)] = False  # the layers add their own self-loops
+    diagonal = torch.arange(width, device="cpu")
+    adj[:, diagonal, diagonal] = False  # the layers add their own self-loops
     return DenseGraphs(x, pos, adj, mask, data.y[:count].long().view(-1), source)
 
 
@@ -193,7 +207,9 @@ def to_dense(dataset, count: int | None = None, max_nodes: int | None = None, so
 def mnist_superpixels(split: str = "train", n: int = 1000, *, n_segments: int = 75, compactness: float = 0.25,
                       edges: str = "knn", k: int = 8, source: str = "auto", max_nodes: int | None = None,
                       quiet: bool = False) -> DenseGraphs:
-    """The first ``n`` superpixel graphs of ``split``, padded to ``max_nodes`` (default: the largest graph; kept in memory per process).
+    """The first ``n`` superpixel graphs of ``split``, padded to ``max_nodes`` (default: the largest graph).
+
+    Kept in memory per process, on the CPU (move them with :meth:`DenseGraphs.to`).
 
     ``source``: ``"pyg"`` (PyG's MNISTSuperpixels files, an error if absent), ``"slic"`` (rebuilt here) or
     ``"auto"`` (PyG's files when present, else SLIC). The edge settings apply to SLIC graphs only.
