@@ -93,3 +93,10 @@ def test_an_unreachable_scheduler_is_a_config_error():
     with pytest.raises(ConfigError, match="no Dask scheduler answers"):
         spec.resolve("smoke", executor=f"tcp://127.0.0.1:{port}")
     assert spec.resolve("smoke").executor == "local"
+
+
+def test_the_run_label_stamps_profile_seed_device_and_changes():
+    from thermo_utils.harness.plotting import run_label
+
+    assert run_label(SPEC.resolve("smoke")) == "profile=smoke · seed=0 · device=cpu · profile defaults"
+    assert run_label(SPEC.resolve("smoke", seed=3, n_chains=3)) == "profile=smoke · seed=3 · device=cpu · n_chains=3"

@@ -21,9 +21,11 @@ def use_house_style() -> None:
 
 
 def run_label(config) -> str:
-    """Profile, seed and the parameters the reader changed: the stamp of every figure and banner."""
-    changed = getattr(config, "overrides", {}) or {}
+    """Profile, seed, device and the parameters the reader changed: the stamp of every figure and banner."""
+    changed = dict(getattr(config, "overrides", {}) or {})
     text = f"profile={config.profile} · seed={config.seed}"
+    if hasattr(config, "device"):
+        text += f" · device={changed.pop('device', config.device)}"
     if changed:
         text += " · " + ", ".join(f"{k}={v}" for k, v in sorted(changed.items()))
     else:
