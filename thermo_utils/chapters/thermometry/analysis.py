@@ -36,3 +36,51 @@ def loss_drift(res: dict, sweep: str) -> float:
     """Largest relative change of the training loss between the first and last measured epochs."""
     part = res[sweep]
     return float(np.max(part["loss_drift"][~part["diverged"]], initial=0.0))
+
+
+def temperature_drift(res: dict, sweep: str) -> float:
+    """Largest relative change of a layer's seed-mean per-step temperature between the first and last measured
+    epochs, over the settings that did not diverge."""
+    part = res[sweep]
+    keep = ~part["diverged"].any(axis=0)
+    return float(np.max(part["T_drift"][keep], initial=0.0))
+
+
+def z_summary(value, exact, se) -> dict:
+    """How far simulated values lie from exact ones in standard errors, over every cell given."""
+    value, exact, se = (np.asarray(a, float).ravel() for a in (value, exact, se))
+    z = (value - exact) / se
+    return {"max_abs_z": float(np.max(np.abs(z))), "cells": int(z.size),
+            "max_rel_error": float(np.max(np.abs(value / exact - 1))),
+            "median_rel_se": float(np.median(se / np.abs(exact)))}
+
+
+def weighted_intercept(x, y, se, degree: int = 2, level: float = 0.95) -> tuple[float, tuple[float, float]]:
+    """Intercept at x = 0 of a polynomial fit of y against x weighted by 1/se², with its interval from the standard
+    errors (not rescaled by the residuals: the errors are measured)."""
+    from scipy.stats import norm
+
+    x, y, se = (np.asarray(a, float).ravel() for a in (x, y, se))
+    if len(x) <= degree + 1:
+        raise ValueError(f"an intercept of a degree-{degree} fit needs more than {degree + 1} points, got {len(x)}")
+    coef, cov = np.polyfit(x, y, degree, w=1 / se, cov="unscaled")
+    c0, s0 = float(coef[-1]), float(np.sqrt(cov[-1, -1]))
+    q = float(norm.ppf(0.5 + level / 2))
+    return c0, (c0 - q * s0, c0 + q * s0)
+
+
+def ci(fit) -> list[float]:
+    """A power-law fit's exponent interval as a list (for measured dicts)."""
+    return [float(fit.exponent_ci[0]), float(fit.exponent_ci[1])]
+
+
+def fit_with_sampling(x, y_chains, *, rng: np.random.Generator, n_boot: int = 200, level: float = 0.95):
+    """Power-law fit of the chain means ``y_chains.mean(-1)`` against ``x``, and an interval for its exponent that
+    covers both the misfit and the sampling error: the union of the regression interval and the bootstrap
+    percentile interval over chains (``y_chains``: [point, chain], chains independent)."""
+    x, y_chains = np.asarray(x, float), np.asarray(y_chains, float)
+    fit = power_law_fit(x, y_chains.mean(axis=-1), level=level)
+    n = y_chains.shape[-1]
+    boots = [power_law_fit(x, y_chains[:, rng.integers(0, n, n)].mean(axis=-1)).exponent for _ in range(n_boot)]
+    lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2])
+    return fit, [float(min(fit.exponent_ci[0], lo)), float(max(fit.exponent_ci[1], hi))]

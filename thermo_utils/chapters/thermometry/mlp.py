@@ -15,7 +15,7 @@ from thermo_utils.core.datasets import load_dataset
 from thermo_utils.core.device import resolve_device
 from thermo_utils.core.ensembles import Adam, ensemble_gradients, ensemble_losses, repeat_params, sgd_step, stack_params
 from thermo_utils.core.seeding import torch_generator
-from thermo_utils.core.thermometer import Thermometer
+from thermo_utils.core.thermometer import Thermometer, pool_by_layer
 from thermo_utils.core.threads import single_thread
 
 OPTIMIZERS = ("sgd", "adam")
@@ -90,8 +90,9 @@ def _accuracy(model, params, x, y) -> np.ndarray:
 def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, generator):
     """Continue training; skip one epoch to re-equilibrate, then read T per step and per epoch.
 
-    The training loss after each measured epoch is returned too: its drift says whether the run was
-    really at equilibrium."""
+    The training loss after each measured epoch is returned too, and the per-step temperature of each
+    layer averaged over each measured epoch (``per_step_by_epoch``, [epoch, member]): their drifts say whether
+    the run was at equilibrium."""
     trainer = _Trainer(model, params, optimizer, rates, generator)
     trainer.epoch(x, y, batch)
     per_step, per_epoch = Thermometer(params, ensemble=True), Thermometer(params, ensemble=True)
@@ -100,12 +101,26 @@ def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, gener
         losses.append(trainer.epoch(x, y, batch, on_step=per_step.read))
         per_epoch.read()
     diverged = ~np.isfinite(np.stack(losses)).all(axis=0)
+    epochs = measure_epochs - 1
+    sizes = {name: int(np.prod(p.shape[1:])) for name, p in params.items()}
+    by_epoch = {name: per_step.series(name).reshape(epochs, -1, len(rates)).mean(axis=1) for name in params}
     return {
+        "per_step_by_epoch": pool_by_layer(by_epoch, sizes),
         "per_step": per_step.layer_temperature(),
         "per_epoch": per_epoch.layer_temperature(),
         "loss": np.stack(losses),
         "diverged": diverged,
     }
+
+
+def temperature_drift(by_epoch: np.ndarray) -> np.ndarray:
+    """|T(last measured epoch) / T(first) − 1| of the seed-mean per-step temperature, per setting.
+
+    ``by_epoch`` is [epoch, seed, setting]; seeds whose temperature is not finite are left out.
+    """
+    with np.errstate(invalid="ignore"):
+        mean = np.nanmean(np.where(np.isfinite(by_epoch), by_epoch, np.nan), axis=1)
+        return np.abs(mean[-1] / mean[0] - 1)
 
 
 def network_sweep(optimizer: str, rates, batch_sizes, base_rate: float, base_batch: int, n_seeds: int,
@@ -148,6 +163,8 @@ def _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds
         out["final_loss"] = result["loss"][-1].reshape(n_seeds, n_settings)
         first, last = result["loss"][0], result["loss"][-1]
         out["loss_drift"] = (np.abs(last - first) / first).reshape(n_seeds, n_settings)
+        out["T_drift"] = np.max([temperature_drift(t.reshape(len(t), n_seeds, n_settings))
+                                 for t in result["per_step_by_epoch"].values()], axis=0)
         return out
 
     rate_params = repeat_params(params, len(rates))
@@ -165,6 +182,7 @@ def _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds
     batch_result["diverged"] = np.concatenate([r["diverged"] for r in by_batch], axis=1)
     for key in ("final_loss", "loss_drift"):
         batch_result[key] = np.concatenate([r[key] for r in by_batch], axis=1)
+    batch_result["T_drift"] = np.concatenate([r["T_drift"] for r in by_batch])
     return {
         "optimizer": optimizer, "rates": np.asarray(rates, float), "batch_sizes": np.asarray(batch_sizes),
         "pretrain_curve": np.stack(curve), "test_accuracy": pretrained_accuracy,

@@ -74,12 +74,20 @@ class QuadraticProblem:
 
 @dataclass
 class SimulationResult:
-    """Measured stationary moments, indexed [eta, coordinate] (one batch size per simulation)."""
+    """Measured stationary moments, indexed [eta, coordinate] (one batch size per simulation).
+
+    The ``*_chains`` arrays hold each chain's time average (chain on the axis after eta): chains are independent,
+    so their spread gives honest standard errors, autocorrelation within a chain included.
+    """
 
     variance: np.ndarray
     temperature: np.ndarray
     lags: np.ndarray
     lagged_msd: np.ndarray  # [lag, eta, coordinate]
+    variance_chains: np.ndarray | None = None  # [eta, chain, coordinate]
+    temperature_chains: np.ndarray | None = None  # [eta, chain, coordinate]
+    lagged_msd_chains: np.ndarray | None = None  # [lag, eta, chain, coordinate]
+    noise_power_chains: np.ndarray | None = None  # [eta, chain, coordinate]: time average of (η ξ)²
 
 
 def simulate_sgd(problem: QuadraticProblem, etas, batch: int, *, n_chains: int, n_steps: int,
@@ -108,6 +116,7 @@ def simulate_sgd(problem: QuadraticProblem, etas, batch: int, *, n_chains: int, 
     sum_u2 = np.zeros(shape)
     sum_v2 = np.zeros(shape)
     sum_lag = np.zeros((len(lags),) + shape)
+    sum_noise2 = np.zeros(shape)
     for step in tqdm(range(burn_in + n_steps), disable=quiet, desc=f"quadratic SGD, B={batch}", mininterval=1):
         idx = rng.integers(0, n_data, size=(len(etas), n_chains, batch))
         noise = problem.h * (-offsets[idx].mean(axis=2))  # batch-mean gradient noise h (ā − a)
@@ -115,6 +124,7 @@ def simulate_sgd(problem: QuadraticProblem, etas, batch: int, *, n_chains: int, 
         if step >= burn_in:
             t = step - burn_in
             sum_v2 += (new_u - u) ** 2
+            sum_noise2 += (eta_col * noise) ** 2
             sum_u2 += new_u**2
             history[t % len(history)] = new_u
             for j, k in enumerate(lags):
@@ -122,12 +132,26 @@ def simulate_sgd(problem: QuadraticProblem, etas, batch: int, *, n_chains: int, 
                     sum_lag[j] += (new_u - history[(t - k) % len(history)]) ** 2
         u = new_u
     counts = n_steps - lags
+    variance, temperature = sum_u2 / n_steps, 0.5 * sum_v2 / n_steps
+    lagged = sum_lag / counts[:, None, None, None]
     return SimulationResult(
-        variance=(sum_u2 / n_steps).mean(axis=1),
-        temperature=(0.5 * sum_v2 / n_steps).mean(axis=1),
+        variance=variance.mean(axis=1),
+        temperature=temperature.mean(axis=1),
         lags=lags,
-        lagged_msd=(sum_lag / counts[:, None, None, None]).mean(axis=2),
+        lagged_msd=lagged.mean(axis=2),
+        variance_chains=variance,
+        temperature_chains=temperature,
+        lagged_msd_chains=lagged,
+        noise_power_chains=sum_noise2 / n_steps,
     )
+
+
+def standard_error(chains: np.ndarray, axis: int) -> np.ndarray:
+    """Standard error of the mean over independent chains (the ``axis`` of chains)."""
+    n = chains.shape[axis]
+    if n < 2:
+        raise ValueError("a standard error needs at least 2 chains")
+    return chains.std(axis=axis, ddof=1) / np.sqrt(n)
 
 
 def simulate_grid_point(batch: int, etas, curvatures, n_data: int, n_chains: int, n_steps: int, lags,
@@ -141,4 +165,6 @@ def simulate_grid_point(batch: int, etas, curvatures, n_data: int, n_chains: int
                           rng=numpy_rng(seed, 1, batch), lags=lags)
     return {"batch": batch, "sigma2": problem.sigma2, "h": problem.h, "etas": np.asarray(etas, float),
             "variance": result.variance, "temperature": result.temperature, "lags": result.lags,
-            "lagged_msd": result.lagged_msd}
+            "lagged_msd": result.lagged_msd, "variance_chains": result.variance_chains,
+            "temperature_chains": result.temperature_chains, "lagged_msd_chains": result.lagged_msd_chains,
+            "noise_power_chains": result.noise_power_chains}
