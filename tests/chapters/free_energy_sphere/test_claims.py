@@ -37,12 +37,48 @@ def test_toy_up_temperature_monotone():
     assert verdict("toy_up_temperature_monotone", {**base, "relaxation_exponent": 9.9}) == "inconclusive"
 
 
-def test_toy_up_free_energy_minimum():
-    base = {"fraction_minimisers": 0.9, "fraction_unimodal": 0.9, "n_rates": 5, "relaxation_exponent": 10.0}
-    assert verdict("toy_up_free_energy_minimum", base) == "reproduced"
-    assert verdict("toy_up_free_energy_minimum", {**base, "fraction_minimisers": 0.89}) == "not_reproduced"
-    assert verdict("toy_up_free_energy_minimum", {**base, "fraction_unimodal": 0.35}) == "not_reproduced"
-    assert verdict("toy_up_free_energy_minimum", {**base, "n_rates": 4}) == "inconclusive"
+def test_toy_up_temperature_monotone_graph_and_loss_rises():
+    base = {"spearman": 0.95, "n_estimates": 5, "relaxation_exponent": 10.0}
+    assert verdict("toy_up_temperature_monotone_graph", base) == "reproduced"
+    assert verdict("toy_up_temperature_monotone_graph", {**base, "spearman": 0.5}) == "not_reproduced"
+    assert verdict("toy_up_temperature_monotone_graph", {**base, "n_estimates": 4}) == "inconclusive"
+    assert verdict("toy_up_loss_rises", {"spearman": 0.9, "relaxation_exponent": 10.0}) == "reproduced"
+    assert verdict("toy_up_loss_rises", {"spearman": 0.89, "relaxation_exponent": 10.0}) == "not_reproduced"
+    assert verdict("toy_up_loss_rises", {"spearman": 1.0, "relaxation_exponent": 2.0}) == "inconclusive"
+
+
+def test_toy_up_minimisers():
+    base = {"fraction_minimisers": 0.9, "n_rates": 5, "relaxation_exponent": 10.0}
+    assert verdict("toy_up_minimisers", base) == "reproduced"
+    assert verdict("toy_up_minimisers", {**base, "fraction_minimisers": 0.78}) == "not_reproduced"
+    assert verdict("toy_up_minimisers", {**base, "n_rates": 4}) == "inconclusive"
+
+
+def test_toy_up_convex_landscape_has_a_tolerance():
+    ok = [0.0] * 9 + [0.02]
+    base = {"bump_heights": ok, "relaxation_exponent": 10.0}
+    assert verdict("toy_up_convex_landscape", base) == "reproduced"
+    assert verdict("toy_up_convex_landscape", {**base, "bump_heights": [0.0] * 9 + [0.021]}) == "reproduced"  # 90 %
+    assert verdict("toy_up_convex_landscape", {**base, "bump_heights": [0.0] * 8 + [0.03, 0.5]}) == "not_reproduced"
+    assert verdict("toy_up_convex_landscape", {**base, "bump_heights": [0.0] * 4}) == "inconclusive"
+
+
+def test_toy_up_gibbs_law():
+    base = {"kl": [0.05, -0.08, 0.1, 0.02, 0.5], "estimator_bias": [0.01, -0.05, 0.02], "relaxation_exponent": 10.0}
+    assert verdict("toy_up_gibbs_law", base) == "reproduced"  # 4 of 5 within 0.1 nat
+    assert verdict("toy_up_gibbs_law", {**base, "kl": [0.05, -0.2, 0.1, 0.02, 0.5]}) == "not_reproduced"
+    assert verdict("toy_up_gibbs_law", {**base, "kl": [0.69] * 5}) == "not_reproduced"
+    assert verdict("toy_up_gibbs_law", {**base, "estimator_bias": [0.06]}) == "inconclusive"
+    assert verdict("toy_up_gibbs_law", {**base, "kl": [0.0] * 4}) == "inconclusive"
+
+
+def test_toy_snr_published_values():
+    base = {"published": 0.03, "relaxation_exponent": 10.0}
+    assert verdict("toy_snr_up_{variant}", {**base, "snr": 0.044}, variant="small_rate") == "reproduced"
+    assert verdict("toy_snr_up_{variant}", {**base, "snr": 0.021}, variant="small_rate") == "reproduced"
+    assert verdict("toy_snr_up_{variant}", {**base, "snr": 0.0135}, variant="small_rate") == "not_reproduced"
+    assert verdict("toy_snr_up_{variant}", {**base, "snr": 0.03, "relaxation_exponent": 1.0},
+                   variant="large_rate") == "inconclusive"
 
 
 def test_toy_op_converges():
@@ -85,6 +121,28 @@ def test_method_isotropic_toy():
     assert verdict("method_isotropic_toy", {**base, "n_estimates": 2}) == "inconclusive"
 
 
+def test_net_up_cannot_fit_is_paired_with_op():
+    base = {"up_lowest_loss": 0.2, "op_final_loss": 0.049}
+    assert verdict("net_up_cannot_fit", base) == "reproduced"
+    assert verdict("net_up_cannot_fit", {**base, "up_lowest_loss": 0.19}) == "not_reproduced"
+    assert verdict("net_up_cannot_fit", {**base, "op_final_loss": 0.05}) == "inconclusive"
+
+
+def test_net_up_loss_rises():
+    assert verdict("net_up_loss_rises", {"spearman": 0.9, "drift_smallest_rate": 0.05}) == "reproduced"
+    assert verdict("net_up_loss_rises", {"spearman": 0.7, "drift_smallest_rate": 0.05}) == "not_reproduced"
+    assert verdict("net_up_loss_rises", {"spearman": 1.0, "drift_smallest_rate": 1.9}) == "inconclusive"
+
+
+def test_net_exponents_against_the_published_ones():
+    base = {"exponent": 1.15, "exponent_ci": [0.9, 1.4], "published": 0.85, "n_estimates": 6, "drift_smallest_rate": 0.05}
+    assert verdict("net_{variant}_exponent", base, variant="up") == "reproduced"
+    assert verdict("net_{variant}_exponent", {**base, "exponent": 1.16}, variant="up") == "not_reproduced"
+    assert verdict("net_{variant}_exponent", {**base, "exponent_ci": [0.5, 1.8]}, variant="op") == "inconclusive"
+    assert verdict("net_{variant}_exponent", {**base, "exponent_ci": []}, variant="op") == "inconclusive"
+    assert verdict("net_{variant}_exponent", {**base, "drift_smallest_rate": 0.2}, variant="up") == "inconclusive"
+
+
 def test_net_up_temperature_monotone():
     base = {"spearman": 0.9, "n_estimates": 4, "drift_smallest_rate": 0.099}
     assert verdict("net_up_temperature_monotone", base) == "reproduced"
@@ -109,13 +167,20 @@ def test_net_op_temperature_collapse():
     assert verdict("net_op_temperature_collapse", {**base, "final_loss": [0.05, 0.005]}) == "inconclusive"
 
 
-def test_net_snr():
-    base = {"op_ratio": 0.49, "up_ratio": 2.0, "op_final_loss": 0.01}
-    assert verdict("net_snr", base) == "reproduced"
-    assert verdict("net_snr", {**base, "up_ratio": 0.5}) == "reproduced"
-    assert verdict("net_snr", {**base, "op_ratio": 0.5}) == "not_reproduced"
-    assert verdict("net_snr", {**base, "up_ratio": 2.01}) == "not_reproduced"
-    assert verdict("net_snr", {**base, "op_final_loss": 0.05}) == "inconclusive"
+def test_net_snr_split_into_up_and_op():
+    assert verdict("net_snr_up_plateau", {"up_ratio": 2.0, "drift_smallest_rate": 0.05}) == "reproduced"
+    assert verdict("net_snr_up_plateau", {"up_ratio": 0.49, "drift_smallest_rate": 0.05}) == "not_reproduced"
+    assert verdict("net_snr_up_plateau", {"up_ratio": 1.0, "drift_smallest_rate": 1.9}) == "inconclusive"
+    assert verdict("net_snr_op_falls", {"op_ratio": 0.49, "n_converging": 1}) == "reproduced"
+    assert verdict("net_snr_op_falls", {"op_ratio": 0.5, "n_converging": 2}) == "not_reproduced"
+    assert verdict("net_snr_op_falls", {"op_ratio": NAN, "n_converging": 0}) == "inconclusive"
+
+
+def test_untested_statements_are_declared():
+    for name in ("resnet18_fits", "theorem1", "table1"):
+        assert CLAIMS[name].untested
+        with pytest.raises(ClaimError):
+            judge(CLAIMS[name], {})
 
 
 def test_a_missing_measurement_is_a_clear_error():
@@ -124,6 +189,7 @@ def test_a_missing_measurement_is_a_clear_error():
 
 
 def test_criteria_are_formatted_from_the_thresholds():
-    text = CLAIMS["net_snr"].criterion_text()
-    assert "OP < 0.5" in text and "[0.5, 2]" in text and "final loss < 0.05" in text
-    assert "{" not in CLAIMS["toy_up_free_energy_minimum"].criterion_text()
+    text = CLAIMS["net_snr_op_falls"].criterion_text()
+    assert "< 0.5" in text and "final loss < 0.05" in text
+    assert "[0.5, 2]" in CLAIMS["net_snr_up_plateau"].criterion_text()
+    assert "{" not in CLAIMS["toy_up_convex_landscape"].criterion_text().replace("{ref}", "")

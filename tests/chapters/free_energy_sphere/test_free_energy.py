@@ -80,3 +80,19 @@ def test_bad_input():
         free_energy.estimate_temperature([0.1, 0.2, 0.3], [1, 2], [1, 2, 3])
     with pytest.raises(ValueError, match="eps"):
         free_energy.minimiser_intervals([1, 2], [1, 2], eps=-1)
+
+
+def test_bump_height_against_a_brute_force_definition():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        f = rng.normal(size=rng.integers(3, 12))
+        brute = max([0.0] + [f[i] - max(f[:i].min(), f[i + 1:].min()) for i in range(1, len(f) - 1)])
+        assert free_energy.bump_height(f) == pytest.approx(brute / (f.max() - f.min()))
+        assert (free_energy.bump_height(f) == 0) == free_energy.is_unimodal(f)
+
+
+def test_minimiser_band():
+    etas = np.arange(1.0, 9.0)
+    band = free_energy.minimiser_band(etas, [True, False, True, False, False, False, True, False])
+    assert band == (4.0, 6.0)
+    assert all(np.isnan(free_energy.minimiser_band(etas, [True] * 8)))

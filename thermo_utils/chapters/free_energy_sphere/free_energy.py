@@ -129,3 +129,36 @@ def spearman(x, y) -> float:
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     ok = np.isfinite(x) & np.isfinite(y)
     return float(spearmanr(x[ok], y[ok]).statistic) if ok.sum() >= 3 else float("nan")
+
+
+def bump_height(values) -> float:
+    """The largest interior bump of a curve, as a fraction of its range: 0 for a curve with one valley.
+
+    A point i is a bump when it lies above the lowest point on each side of it; its height is
+    f_i − max(min_{j<i} f_j, min_{k>i} f_k). A curve is unimodal (decreasing, then increasing) exactly when
+    no point has a positive height, so "unimodal up to a tolerance" reads ``bump_height(f) <= tolerance``.
+    """
+    f = np.asarray(values, dtype=np.float64)
+    if f.ndim != 1 or len(f) < 3:
+        return 0.0
+    span = f.max() - f.min()
+    if span == 0:
+        return 0.0
+    left = np.minimum.accumulate(f)[:-2]             # min over j < i, for i = 1 … n−2
+    right = np.minimum.accumulate(f[::-1])[::-1][2:]  # min over k > i
+    heights = f[1:-1] - np.maximum(left, right)
+    return float(max(heights.max(), 0.0) / span)
+
+
+def minimiser_band(etas, on_hull) -> tuple[float, float]:
+    """The widest run of consecutive rates that are not free-energy minimisers: (first η, last η), or nans."""
+    etas, miss = np.asarray(etas, dtype=np.float64), ~np.asarray(on_hull, dtype=bool)
+    best, start, out = 0, None, (float("nan"), float("nan"))
+    for i, m in enumerate(np.append(miss, False)):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            if i - start > best:
+                best, out = i - start, (float(etas[start]), float(etas[i - 1]))
+            start = None
+    return out
