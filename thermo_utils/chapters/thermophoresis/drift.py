@@ -45,6 +45,8 @@ class TwoLayerSetting:
     n_hidden: int
     bias: bool = True
     inputs: str = "gaussian"  # gaussian: x ~ N(0, I); uniform: x ~ U(0, 1)^M; fashion_mnist: images in [0, 1]
+    v_scale: float = 1.0  # the initial V is PyTorch's default times this (the initialisation sweep)
+    normalised: bool = False  # inputs divided by √M, so that ‖x‖² ≈ 1 for Gaussian inputs
 
     def __post_init__(self):
         if self.n_inputs < 1 or self.n_hidden < 1:
@@ -53,6 +55,8 @@ class TwoLayerSetting:
             raise ValueError(f"inputs {self.inputs!r} is invalid: expected one of {INPUTS}")
         if self.inputs == "fashion_mnist" and self.n_inputs != 784:
             raise ValueError(f"Fashion-MNIST images have 784 pixels, got n_inputs = {self.n_inputs}")
+        if not self.v_scale > 0:
+            raise ValueError(f"v_scale must be positive, got {self.v_scale}")
 
 
 def fashion_binary(n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,16 +117,20 @@ def init_two_layer(setting: TwoLayerSetting, generator: torch.Generator) -> dict
     W = (torch.rand(n, m, generator=generator, device=at) * 2 - 1) * bound_w
     b = (torch.rand(n, generator=generator, device=at) * 2 - 1) * bound_w if setting.bias else torch.zeros(n, device=at)
     V = (torch.rand(n, generator=generator, device=at) * 2 - 1) * bound_v
+    if setting.v_scale != 1.0:
+        V = V * setting.v_scale
     return {"W": W, "b": b, "V": V}
 
 
 def draw_inputs(setting: TwoLayerSetting, n: int, generator: torch.Generator) -> torch.Tensor:
-    """n inputs from the setting's distribution, on the generator's device."""
+    """n inputs from the setting's distribution, on the generator's device (divided by √M when normalised)."""
     if setting.inputs == "gaussian":
-        return torch.randn(n, setting.n_inputs, generator=generator, device=generator.device)
-    if setting.inputs == "uniform":
-        return torch.rand(n, setting.n_inputs, generator=generator, device=generator.device)
-    return fashion_binary(n)[0]
+        x = torch.randn(n, setting.n_inputs, generator=generator, device=generator.device)
+    elif setting.inputs == "uniform":
+        x = torch.rand(n, setting.n_inputs, generator=generator, device=generator.device)
+    else:
+        x = fashion_binary(n)[0]
+    return x / math.sqrt(setting.n_inputs) if setting.normalised else x
 
 
 def activation_rate(params: dict, setting: TwoLayerSetting, probe: torch.Tensor | None = None) -> torch.Tensor:
@@ -152,6 +160,7 @@ class TwoLayerRun:
 
     activation: np.ndarray
     v_norm: np.ndarray
+    bias_mean: np.ndarray  # the mean of b over hidden units, every step
     sq_error: np.ndarray
     block: int
     eta: np.ndarray
@@ -303,6 +312,7 @@ def train_two_layer(
         order = torch.stack([src.order for src in sources]).to(device)  # (seeds, steps, b_max)
 
     activation = torch.empty((n_models, n_steps + 1), device=device)
+    bias_mean = torch.empty((n_models, n_steps + 1), device=device)
     v_norm = torch.empty((n_models, n_steps + 1), device=device)
     n_blocks = -(-n_steps // block)
     sq_error = torch.zeros((n_models, n_blocks), dtype=torch.float64, device=device)
@@ -310,6 +320,7 @@ def train_two_layer(
     def record(t: int):
         activation[:, t] = activation_rate(params, setting, probe)
         v_norm[:, t] = params["V"].norm(dim=-1)
+        bias_mean[:, t] = params["b"].mean(dim=-1)
 
     def check_finite(upto: int):  # one host synchronisation per chunk of steps, not per step
         finite = torch.isfinite(v_norm[:, : upto + 1]).all(dim=0).cpu().numpy()
@@ -351,7 +362,8 @@ def train_two_layer(
                 check_finite(t + 1)
         check_finite(n_steps)
 
-    return TwoLayerRun(activation.double().cpu().numpy(), v_norm.double().cpu().numpy(), sq_error.cpu().numpy(),
+    return TwoLayerRun(activation.double().cpu().numpy(), v_norm.double().cpu().numpy(),
+                       bias_mean.double().cpu().numpy(), sq_error.cpu().numpy(),
                        block, eta.cpu().numpy().astype(float), batch.cpu().numpy(),
                        np.array([c[2] for c in combos]), full_batch, labels)
 
@@ -540,12 +552,12 @@ def stationary_exponent(positions: np.ndarray, mobility: Mobility, box: tuple[fl
 
 def two_layer_point(n_inputs: int, n_hidden: int, bias: bool, inputs: str, pairs: list, seeds: list, n_steps: int,
                     n_train: int | None = None, labels: str = "random", full_batch: bool = False,
-                    device: str = "cpu") -> TwoLayerRun:
+                    device: str = "cpu", v_scale: float = 1.0, normalised: bool = False) -> TwoLayerRun:
     """One stacked two-layer run from JSON-able arguments (a point of :func:`thermo_utils.harness.sweep.run_sweep`).
 
     ``device`` is a string (cpu, cuda, auto) so that it is part of the point's cache key.
     """
-    setting = TwoLayerSetting(n_inputs, n_hidden, bias, inputs)
+    setting = TwoLayerSetting(n_inputs, n_hidden, bias, inputs, v_scale=v_scale, normalised=normalised)
     with single_thread():
         return train_two_layer(setting, [tuple(p) for p in pairs], seeds, n_steps, n_train=n_train, labels=labels,
                                full_batch=full_batch, device=resolve_device(device))
@@ -607,3 +619,35 @@ def exponent_measured(c: CollapseExponent) -> dict:
     """What a collapse-exponent claim is judged on: the best exponent, its interval, the reference spreads."""
     return {"exponent": c.exponent, "ci_low": c.ci[0], "ci_high": c.ci[1],
             **{f"spread_p{k:g}": v for k, v in c.spreads.items()}}
+
+
+def change_measured(curves: np.ndarray, log: bool = False, level: float = 0.95) -> dict:
+    """How a quantity changed from the first to the last record, per rate, with seed-variance intervals.
+
+    ``curves`` is (n_rates, n_seeds, records). For each rate the per-seed change (end − start, or log(end/start)
+    with ``log``) gets a Student-t interval over seeds. Returns the mean change per rate and the largest lower and
+    upper bounds over rates: every rate fell when ``ci_high_max < 0``, some rate rose when ``ci_low_max > 0``,
+    every rate rose when ``ci_low_min > 0``; ``resolved``: every interval excludes 0.
+    """
+    from scipy import stats
+
+    curves = np.asarray(curves, float)
+    start, end = curves[..., 0], curves[..., -1]
+    change = np.log(end / start) if log else end - start  # (rates, seeds)
+    n = change.shape[1]
+    if n < 2:
+        raise ValueError("a seed interval needs at least two seeds")
+    mean = change.mean(axis=1)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * change.std(axis=1, ddof=1) / np.sqrt(n)
+    low, high = mean - half, mean + half
+    return {"mean_change": mean, "ci_low_max": float(np.max(low)), "ci_high_max": float(np.max(high)),
+            "ci_low_min": float(np.min(low)), "resolved": bool(np.all((high < 0) | (low > 0))), "n_seeds": int(n)}
+
+
+def exponent_measured_full(c: CollapseExponent, curves: np.ndarray, rates: Sequence[float]) -> dict:
+    """:func:`exponent_measured` plus the number of seeds and the relative change of the slowest curve's seed mean
+    (the signal the collapse is read from)."""
+    curves, rates = np.asarray(curves, float), np.asarray(rates, float)
+    slowest = curves[int(np.argmin(rates))].mean(axis=0)
+    return exponent_measured(c) | {"n_seeds": int(curves.shape[1]),
+                                   "rel_change": float(abs(slowest[-1] - slowest[0]) / abs(slowest[0]))}
