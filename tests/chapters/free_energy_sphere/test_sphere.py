@@ -103,3 +103,16 @@ def test_isotropic_noise_toy_matches_its_gibbs_law():
     kappa = 2 / (eta * sigma**2)
     cosine = tail[:, 0]
     assert abs(cosine.mean() - vmf_mean_cosine(kappa, p)) < 5 * cosine.std() / np.sqrt(200) + 0.002
+
+
+def test_cloud_shape():
+    rng = np.random.default_rng(0)
+    phi = rng.uniform(0, 2 * np.pi, 20000)
+    ring = np.stack([np.sin(0.3) * np.cos(phi), np.sin(0.3) * np.sin(phi), np.full_like(phi, np.cos(0.3))], 1)
+    shape = sphere.cloud_shape(-ring)  # folded: the lower hemisphere maps onto the upper one
+    assert shape["mean_angle"] == pytest.approx(0.3) and shape["angle_sd"] < 1e-9
+    assert shape["threefold_order"] < 0.03
+    corner = np.array([np.sin(0.3), 0, np.cos(0.3)])
+    turns = (0, 2 * np.pi / 3, 4 * np.pi / 3)
+    triangle = np.stack([[np.cos(a) * corner[0], np.sin(a) * corner[0], corner[2]] for a in turns])
+    assert sphere.cloud_shape(triangle)["threefold_order"] == pytest.approx(1.0)

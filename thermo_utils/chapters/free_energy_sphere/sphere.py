@@ -316,3 +316,19 @@ def run_isotropic_noise_sphere(etas, sigma: float, dim: int, n_chains: int, n_st
         if step >= first_kept and (step - first_kept) % thin == 0:
             tail[(step - first_kept) // thin] = x
     return np.moveaxis(tail, 0, 1).reshape(len(etas), n_tail * n_chains, dim)
+
+
+def cloud_shape(cloud: np.ndarray, pole=(0.0, 0.0, 1.0)) -> dict:
+    """Where a cloud of unit vectors sits around ``pole`` (folded onto its hemisphere): the mean and spread of the
+    angle to the pole, and its three-fold azimuthal order |E e^{3iφ}| (0 for a rotation-symmetric cloud, 1 for
+    three points at 120°; the UP examples have this symmetry around e_z)."""
+    pole = np.asarray(pole, dtype=np.float64) / np.linalg.norm(pole)
+    c = np.asarray(cloud, dtype=np.float64).reshape(-1, 3)
+    c = c * np.where(c @ pole < 0, -1.0, 1.0)[:, None]
+    angle = np.arccos(np.clip(c @ pole, -1, 1))
+    e1 = np.cross(pole, [1.0, 0, 0]) if abs(pole[0]) < 0.9 else np.cross(pole, [0, 1.0, 0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(pole, e1)
+    phi = np.arctan2(c @ e2, c @ e1)
+    return {"mean_angle": float(angle.mean()), "angle_sd": float(angle.std()),
+            "threefold_order": float(np.abs(np.mean(np.exp(3j * phi))))}
