@@ -235,3 +235,52 @@ def test_the_epoch_loss_is_the_float64_mean_of_the_step_losses():
         expected += float(F.cross_entropy(model(*inputs), y))
     got = gm.train_epoch(model, graphs, optimizer, 8, torch.Generator().manual_seed(5))
     assert got == expected / 3
+
+
+def test_decay_milestones_follow_the_fractions():
+    assert gm.decay_milestones(600, (1 / 3, 2 / 3)) == [200, 400]
+    assert gm.decay_milestones(40, (0.9,)) == [36]
+    assert gm.decay_milestones(1, (0.5,)) == []  # never after the last epoch
+    with pytest.raises(ValueError, match="decay_at"):
+        gm.decay_milestones(10, (1.0,))
+
+
+def test_pretrain_with_a_late_decay(synthetic_data):
+    result = gm.pretrain("gcn", 16, 8, epochs=4, lr=1e-2, batch_size=8, seed=0, data={}, decay_at=(0.75,))
+    assert result["history"]["lr"] == pytest.approx([1e-2, 1e-2, 1e-2, 1e-3])
+    assert result["test_correct"].mean() == pytest.approx(result["test_accuracy"])
+
+
+def test_replicas_are_other_orders_of_the_data_and_replica_zero_is_the_original(synthetic_data, tmp_path):
+    sha = gm.save_state(gm.build_model("gcn", 0).state_dict(), tmp_path / "s.pt")
+    args = ("gcn", str(tmp_path / "s.pt"), sha, 24, "adam", 1e-3, 8)
+    original = gm.equilibrium_run(*args, epochs=2, burn_in=0, seed=0, data={})
+    zero = gm.equilibrium_run(*args, epochs=2, burn_in=0, seed=0, data={}, replica=0)
+    one = gm.equilibrium_run(*args, epochs=2, burn_in=0, seed=0, data={}, replica=1)
+    assert original["T_epoch"] == zero["T_epoch"] and original["T_epoch"] != one["T_epoch"]
+    assert one["setting"]["replica"] == 1 and one["steps_per_epoch"] == 3 and one["graph_epochs"] == 48
+    points = gm.equilibrium_points("gcn", "f", "h", ["adam"], [(1e-3, 32), (2e-3, 32)], n_train=64, epochs=2,
+                                   burn_in=0, seed=0, data={}, reference=(1e-3, 32), replicas=3)
+    assert len(points) == 6 and [p.get("replica", 0) for p in points] == [0, 1, 2, 0, 1, 2]
+    assert [p["keep_trajectory_of"] is not None for p in points] == [True] + [False] * 5
+    assert "replica" not in points[0]  # replica 0 keeps the key it had before replicas existed
+
+
+def test_analyse_sweeps_fits_every_replica_as_a_point():
+    from thermo_utils.core.fitting import power_law_fit
+
+    rng = np.random.default_rng(0)
+    runs = []
+    for lr, b in gm.sweep_points([1e-3, 2e-3, 4e-3], [16, 32, 64, 128], 32, 1e-3):
+        for replica in range(3):
+            t = lr**2 * (32 / b) * rng.lognormal(0, 0.1)
+            runs.append({"setting": {"optimizer": "adam", "lr": lr, "batch_size": b, "replica": replica},
+                         "T_epoch": {"out": t}})
+    fits = gm.analyse_sweeps(runs, "adam", "T_epoch", [1e-3, 2e-3, 4e-3], [16, 32, 64, 128], 32, 1e-3)
+    x, t = fits["eta_points"]
+    assert len(x) == 9
+    direct = power_law_fit(x, t["out"])
+    assert fits["eta"]["out"].exponent == pytest.approx(direct.exponent)
+    assert fits["eta"]["out"].exponent_ci[0] < 2 < fits["eta"]["out"].exponent_ci[1]
+    assert fits["batch"]["out"]["power_law"].exponent == pytest.approx(1, abs=0.15)
+    assert fits["eta_T"]["out"][0] == pytest.approx(np.mean([r["T_epoch"]["out"] for r in runs[:3]]))

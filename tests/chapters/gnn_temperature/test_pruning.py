@@ -77,3 +77,12 @@ def test_bad_input_is_refused(args, message):
 def test_masking_an_unknown_layer_names_the_layers():
     with pytest.raises(KeyError, match="conv1"):
         pruning.mask_rows(gm.build_model("gcn", 0), {"out": np.array([0])})
+
+
+def test_pruning_records_per_graph_correctness_that_gives_the_accuracy():
+    model = gm.build_model("gcn", 1)
+    graphs = small_graphs()
+    temperatures = {layer: np.linspace(1, 2, 64 if layer != "initial_conv" else 32) for layer in model.convolutions}
+    records = pruning.pruning_study(model, graphs, temperatures, [0.5], n_random=2, rng=np.random.default_rng(0))
+    for r in records:
+        assert r["correct"].shape == (len(graphs),) and r["correct"].mean() == pytest.approx(r["accuracy"])

@@ -4,14 +4,16 @@ The layers are PyG's dense GCN and GAT layers (``DenseGCNConv``, ``DenseGATConv`
 the same arithmetic as ``GCNConv`` and ``GATConv`` (the tests compare them on one batch), but a padded batch
 of graphs costs a few batched matrix products instead of scatter operations, ~10× faster on a CPU.
 
-Protocol (the paper's Sec. 3): pre-train with Adam and a rate divided by 10 at one and two thirds of training;
-then continue from that one state at each learning rate or batch size and record, with two thermometers,
-the temperature of every layer per epoch (the paper's interval) and per step.
+Protocol (the paper's Sec. 3): pre-train with Adam and a rate divided by 10 at given fractions of training (the
+paper: one and two thirds); then continue from that one state at each learning rate or batch size, several
+times with different orders of the data, and record, with two thermometers, the temperature of every layer
+per epoch (the paper's interval) and per step.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -142,6 +144,18 @@ def evaluate(model: nn.Module, graphs: DenseGraphs, batch_size: int = 256) -> tu
     return correct / len(graphs), loss / len(graphs)
 
 
+@torch.no_grad()
+def predictions(model: nn.Module, graphs: DenseGraphs, batch_size: int = 256) -> np.ndarray:
+    """Whether the model classifies each graph correctly: a boolean array, one entry per graph (for paired tests)."""
+    model.eval()
+    correct = []
+    for start in range(0, len(graphs), batch_size):
+        inputs, y = graphs.batch(slice(start, start + batch_size))
+        correct.append((model(*inputs).argmax(-1) == y).cpu().numpy())
+    model.train()
+    return np.concatenate(correct)
+
+
 def train_epoch(model, graphs: DenseGraphs, optimizer, batch_size: int, generator: torch.Generator,
                 per_step: Thermometer | None = None, setting: str = "") -> float:
     """One pass over the data in a random order (incomplete last batch dropped); returns the mean loss."""
@@ -179,9 +193,20 @@ def _on(device: str | torch.device) -> torch.device:
     return device if isinstance(device, torch.device) else resolve_device(device)
 
 
+def decay_milestones(epochs: int, decay_at) -> list[int]:
+    """The epochs after which the rate is divided by 10: ``round(f · epochs)`` for each fraction f (at least 1,
+    never the last epoch)."""
+    fractions = [float(f) for f in decay_at]
+    if any(not 0 < f < 1 for f in fractions):
+        raise ValueError(f"decay_at = {tuple(decay_at)} is invalid: every fraction must lie in (0, 1)")
+    return sorted({max(1, round(f * epochs)) for f in fractions} - {epochs})
+
+
 def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batch_size: int, seed: int,
-             data: dict, quiet: bool = True, checkpoint_path: str | None = None, device: str = "cpu") -> dict:
-    """Train from scratch with Adam, the rate divided by 10 at 1/3 and 2/3 of the epochs (the paper's schedule).
+             data: dict, quiet: bool = True, checkpoint_path: str | None = None, device: str = "cpu",
+             decay_at=(1 / 3, 2 / 3)) -> dict:
+    """Train from scratch with Adam, the rate divided by 10 after each fraction ``decay_at`` of the epochs
+    (the paper's schedule: 1/3 and 2/3).
 
     Returns the final weights, the per-epoch training curves and the test accuracy. With ``checkpoint_path``
     (``run_sweep`` supplies one) the state is saved after every epoch and an interrupted run resumes there.
@@ -191,7 +216,7 @@ def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batc
     train_set, test_set = _data(n_train, "train", data).to(device), _data(n_test, "test", data).to(device)
     net = build_model(model, seed, device)
     optimizer = make_optimizer("adam", net.parameters(), lr)
-    milestones = sorted({max(1, round(epochs / 3)), max(1, round(2 * epochs / 3))} - {epochs})
+    milestones = decay_milestones(epochs, decay_at)
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.1)
     generator = torch_generator(seed, 11)
     history = defaultdict(list)
@@ -218,8 +243,10 @@ def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batc
                                         "schedule": schedule.state_dict(), "generator": generator.get_state(),
                                         "history": dict(history)})
     state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+    correct = predictions(net, test_set)
     return {"state": state, "history": dict(history), "test_accuracy": history["test_accuracy"][-1],
-            "parameters": parameter_count(net), "data_source": train_set.source}
+            "test_correct": correct, "parameters": parameter_count(net), "data_source": train_set.source,
+            "milestones": milestones}
 
 
 def state_digest(state: dict) -> str:
@@ -248,13 +275,14 @@ def load_state(path: str, sha256: str) -> dict:
 
 def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int, optimizer: str, lr: float,
                     batch_size: int, epochs: int, burn_in: int, seed: int, data: dict,
-                    keep_trajectory_of: str | None = None, device: str = "cpu") -> dict:
+                    keep_trajectory_of: str | None = None, device: str = "cpu", replica: int = 0) -> dict:
     """Continue from the pre-trained state at one (optimizer, lr, batch) and take temperatures.
 
     After ``burn_in`` unrecorded epochs, ``epochs`` epochs are recorded with a per-epoch thermometer (velocity
     = change over one epoch, the paper's Δt) and a per-step thermometer (change over one step). Returns the
     per-layer T of both, per-epoch series, per-row T of every convolution weight, the training losses, the
-    final weights, and optionally the per-epoch trajectory of one weight tensor.
+    final weights, and optionally the per-epoch trajectory of one weight tensor. ``replica`` > 0 draws another
+    order of the data (an independent run from the same state); replica 0 is the original stream.
     """
     if epochs < 1 or burn_in < 0:
         raise ValueError(f"need epochs >= 1 and burn_in >= 0, got epochs = {epochs}, burn_in = {burn_in}")
@@ -263,7 +291,9 @@ def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int
     net = build_model(model, seed, device)
     net.load_state_dict(load_state(state_file, state_sha256))
     opt = make_optimizer(optimizer, net.parameters(), lr)
-    generator = torch_generator(seed, 13, batch_size, int(round(lr * 1e7)))
+    stream = (13, batch_size, int(round(lr * 1e7))) + ((replica,) if replica else ())
+    generator = torch_generator(seed, *stream)
+    started = time.perf_counter()
     setting = f"model={model}, optimizer={optimizer}, lr={lr:g}, batch_size={batch_size}"
     losses = [train_epoch(net, train_set, opt, batch_size, generator, setting=setting) for _ in range(burn_in)]
     weights = [n for n, p in net.named_parameters() if p.dim() == 2 and layer_of(n) in net.convolutions]
@@ -284,8 +314,13 @@ def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int
         if trajectory is not None:
             trajectory.append(dict(net.named_parameters())[keep_trajectory_of].detach().cpu().clone().numpy())
     layers = layer_names(net)
+    sizes = {layer: sum(p.numel() for n, p in net.named_parameters() if layer_of(n) == layer) for layer in layers}
     return {
-        "setting": {"model": model, "optimizer": optimizer, "lr": lr, "batch_size": batch_size},
+        "setting": {"model": model, "optimizer": optimizer, "lr": lr, "batch_size": batch_size, "replica": replica},
+        "layer_sizes": sizes,
+        "steps_per_epoch": n_train // batch_size,
+        "seconds": time.perf_counter() - started,
+        "graph_epochs": n_train * (burn_in + epochs),
         "T_epoch": pool_by_layer(per_epoch.temperature(), net),
         "T_step": {layer: float(np.mean([s[layer] for s in step_layers])) for layer in layers},
         "T_epoch_series": {layer: np.array([s[layer] for s in epoch_series]) for layer in layers},
@@ -341,9 +376,10 @@ def split_half_agreement(row_temperatures: np.ndarray) -> float:
     return float(spearmanr(first, second).statistic)
 
 
-# CPU seconds per graph per epoch (batch 32, test evaluation included), measured on one core of the
-# development machine; for cost estimates only.
-SECONDS_PER_GRAPH = {"gcn": 1e-3, "gat": 3e-3}
+# Seconds per graph-epoch of an equilibrium run (batch 32, per-step thermometer included) on a quiet 2-core CPU,
+# from the chapter's own classroom runs (the fidelity review: 144k GCN graph-epochs in 33.7 s, 16.2k GAT ones in
+# 11.4 s); for the estimate printed before a run. The chapter also prints the rate it measured.
+SECONDS_PER_GRAPH = {"gcn": 2.3e-4, "gat": 7e-4}
 
 
 def estimated_cost_s(model: str, n_train: int, pretrain_epochs: int, equilibrium_epochs: int,
@@ -356,42 +392,64 @@ def analyse_sweeps(runs: list[dict], optimizer: str, key: str, lrs, batch_sizes,
                    sweep_lr: float) -> dict:
     """Fits of one optimizer's sweeps, per layer: a power law in η and, in 1/β, a line, a parabola and a power law.
 
-    ``key`` is ``"T_epoch"`` or ``"T_step"``. Returns ``{"eta": {layer: PowerLawFit}, "batch": {layer: {...}},
-    "eta_x", "eta_T", "inv_batch_x", "batch_T"}`` with the measured points.
+    ``key`` is ``"T_epoch"`` or ``"T_step"``. Every replica of a setting is one point of the fit, so the
+    intervals carry the run-to-run variance. Returns ``{"eta": {layer: PowerLawFit}, "batch": {layer: {...}},
+    "eta_x", "eta_T", "inv_batch_x", "batch_T"}`` with the replica means, and ``"eta_points"``,
+    ``"batch_points"`` (x and T of every run).
     """
     from thermo_utils.core.fitting import compare_polynomial_degrees, power_law_fit
 
-    found = {(r["setting"]["lr"], r["setting"]["batch_size"]): r[key] for r in runs
-             if r["setting"]["optimizer"] == optimizer}
+    found = defaultdict(list)
+    for r in runs:
+        if r["setting"]["optimizer"] == optimizer:
+            found[(r["setting"]["lr"], r["setting"]["batch_size"])].append(r[key])
     lrs = sorted({float(x) for x in lrs})
     batches = sorted({int(b) for b in batch_sizes})
-    layers = list(next(iter(found.values())))
-    eta_t = {layer: np.array([found[(lr, sweep_batch)][layer] for lr in lrs]) for layer in layers}
+    layers = list(next(iter(found.values()))[0])
+
+    def points(settings, x_of):
+        x = np.array([x_of(s) for s in settings for _ in found[s]])
+        t = {layer: np.array([run[layer] for s in settings for run in found[s]]) for layer in layers}
+        return x, t
+
+    eta_px, eta_pt = points([(lr, sweep_batch) for lr in lrs], lambda s: s[0])
+    inv_px, batch_pt = points([(sweep_lr, b) for b in batches], lambda s: 1.0 / s[1])
+    eta_t = {layer: np.array([np.mean([run[layer] for run in found[(lr, sweep_batch)]]) for lr in lrs])
+             for layer in layers}
     inv_b = np.array([1.0 / b for b in batches])
-    batch_t = {layer: np.array([found[(sweep_lr, b)][layer] for b in batches]) for layer in layers}
+    batch_t = {layer: np.array([np.mean([run[layer] for run in found[(sweep_lr, b)]]) for b in batches])
+               for layer in layers}
     batch = {}
     for layer in layers:
-        line = np.polyfit(inv_b, batch_t[layer], 1)
-        residual = batch_t[layer] - np.polyval(line, inv_b)
-        r2 = 1 - float(residual @ residual) / float(((batch_t[layer] - batch_t[layer].mean()) ** 2).sum())
-        quadratic_p = (compare_polynomial_degrees(inv_b, batch_t[layer], 1, 2).p_value
-                       if len(batches) > 3 else float("nan"))
+        y = batch_pt[layer]
+        line = np.polyfit(inv_px, y, 1)
+        residual = y - np.polyval(line, inv_px)
+        r2 = 1 - float(residual @ residual) / float(((y - y.mean()) ** 2).sum())
+        quadratic_p = (compare_polynomial_degrees(inv_px, y, 1, 2).p_value if len(inv_px) > 3 else float("nan"))
         batch[layer] = {"slope": float(line[0]), "intercept": float(line[1]), "r2_linear": r2,
-                        "p_quadratic": quadratic_p, "power_law": power_law_fit(inv_b, batch_t[layer])}
-    return {"eta": {layer: power_law_fit(lrs, eta_t[layer]) for layer in layers}, "batch": batch,
-            "eta_x": np.array(lrs), "eta_T": eta_t, "inv_batch_x": inv_b, "batch_T": batch_t}
-
+                        "p_quadratic": quadratic_p, "power_law": power_law_fit(inv_px, y)}
+    return {"eta": {layer: power_law_fit(eta_px, eta_pt[layer]) for layer in layers}, "batch": batch,
+            "eta_x": np.array(lrs), "eta_T": eta_t, "inv_batch_x": inv_b, "batch_T": batch_t,
+            "eta_points": (eta_px, eta_pt), "batch_points": (inv_px, batch_pt)}
 
 def equilibrium_points(model: str, state_file: str, state_sha256: str, optimizers, settings, *, n_train: int,
                        epochs: int, burn_in: int, seed: int, data: dict, reference: tuple[float, int],
-                       device: str = "cpu") -> list[dict]:
-    """The sweep points of one model's equilibrium runs: every optimizer at every (lr, batch) setting.
+                       device: str = "cpu", replicas: int = 1) -> list[dict]:
+    """The sweep points of one model's equilibrium runs: every optimizer at every (lr, batch) setting, each
+    ``replicas`` times with its own order of the data (replica 0 is the original stream).
 
-    The GCN's run at the ``reference`` setting also keeps the per-epoch trajectory of ``conv2``'s weight
+    The GCN's first run at the ``reference`` setting also keeps the per-epoch trajectory of ``conv2``'s weight
     (for the row figure). ``device`` is a string so that it is part of every point's key.
     """
-    return [dict(model=model, state_file=state_file, state_sha256=state_sha256, n_train=n_train, optimizer=opt,
-                 lr=lr, batch_size=b, epochs=epochs, burn_in=burn_in, seed=seed, data=data,
-                 keep_trajectory_of="conv2.lin.weight" if (model, (lr, b)) == ("gcn", tuple(reference)) else None,
-                 device=device)
-            for opt in optimizers for lr, b in settings]
+    points = []
+    for opt in optimizers:
+        for lr, b in settings:
+            for replica in range(replicas):
+                keep = model == "gcn" and (lr, b) == tuple(reference) and replica == 0
+                point = dict(model=model, state_file=state_file, state_sha256=state_sha256, n_train=n_train,
+                             optimizer=opt, lr=lr, batch_size=b, epochs=epochs, burn_in=burn_in, seed=seed,
+                             data=data, keep_trajectory_of="conv2.lin.weight" if keep else None, device=device)
+                if replica:
+                    point["replica"] = replica  # replica 0 keeps the key it had before replicas existed
+                points.append(point)
+    return points

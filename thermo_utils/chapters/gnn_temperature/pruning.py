@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from thermo_utils.chapters.gnn_temperature.models import evaluate
+from thermo_utils.chapters.gnn_temperature.models import predictions
 from thermo_utils.chapters.gnn_temperature.superpixels import DenseGraphs
 
 RULES = ("hottest", "coldest", "random")
@@ -65,17 +65,19 @@ def pruning_study(model: nn.Module, test: DenseGraphs, row_temperatures: dict[st
     """Test accuracy after masking a fraction of the rows of every listed layer at once, for each rule.
 
     ``row_temperatures`` maps a layer to its per-row T. Random masks are drawn ``n_random`` times per
-    fraction. Returns one record per (rule, fraction, draw) with the accuracy and its drop from the full model.
+    fraction. Returns one record per (rule, fraction, draw) with the accuracy, its drop from the full model and
+    ``correct``, whether each test graph is classified correctly (all on the same graphs: paired comparisons).
     """
     if n_random < 1:
         raise ValueError(f"n_random = {n_random} is invalid: expected at least 1")
-    baseline, _ = evaluate(model, test)
+    baseline = float(predictions(model, test).mean())
     records = []
     for fraction in fractions:
         for rule in RULES:
             for draw in range(n_random if rule == "random" else 1):
                 rows = {layer: rows_to_mask(t, fraction, rule, rng) for layer, t in row_temperatures.items()}
-                accuracy, _ = evaluate(mask_rows(model, rows), test)
+                correct = predictions(mask_rows(model, rows), test)
+                accuracy = float(correct.mean())
                 records.append({"rule": rule, "fraction": float(fraction), "draw": draw, "accuracy": accuracy,
-                                "drop": baseline - accuracy})
+                                "drop": baseline - accuracy, "correct": correct})
     return records
