@@ -126,3 +126,20 @@ def test_every_claim_has_a_section_and_a_kind():
 def test_missing_measurement_is_a_clear_error():
     with pytest.raises(ClaimError, match="max_rel_error"):
         verdict("closed_form_per_step", {})
+
+
+@pytest.mark.parametrize("name", ["interpolation_collapse", "walk_density"])
+def test_regime_z_rules(name):
+    crit = family_critical_z(12, 0.01)
+    m = {"cells": 12, "max_abs_z": crit - 0.01, "median_rel_se": 0.02}
+    assert verdict(name, m) == "reproduced"
+    assert verdict(name, {**m, "max_abs_z": crit + 0.01}) == "not_reproduced"
+    assert verdict(name, {**m, "median_rel_se": 0.06}) == "inconclusive"
+
+
+def test_drift_current():
+    assert verdict("drift_current", {"z_vs_exact": 2.5, "z_vs_zero": 3.1}) == "reproduced"
+    assert verdict("drift_current", {"z_vs_exact": -2.6, "z_vs_zero": 50}) == "not_reproduced"
+    assert verdict("drift_current", {"z_vs_exact": 0.0, "z_vs_zero": 2.9}) == "not_reproduced"
+    assert verdict("drift_current_control", {"z_vs_zero": -2.5}) == "reproduced"
+    assert verdict("drift_current_control", {"z_vs_zero": 2.6}) == "not_reproduced"

@@ -84,3 +84,9 @@ def fit_with_sampling(x, y_chains, *, rng: np.random.Generator, n_boot: int = 20
     boots = [power_law_fit(x, y_chains[:, rng.integers(0, n, n)].mean(axis=-1)).exponent for _ in range(n_boot)]
     lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2])
     return fit, [float(min(fit.exponent_ci[0], lo)), float(max(fit.exponent_ci[1], hi))]
+
+
+def network_gate(res: dict, sweep: str, layer_fits: dict) -> dict:
+    """The values the network claims' gate reads: fitted layers, widest interval, drifts of T and of the loss."""
+    return {"n_layers_fitted": len(layer_exponents(layer_fits)), "widest_ci": widest_ci(layer_fits),
+            "T_drift": temperature_drift(res, sweep), "loss_drift": loss_drift(res, sweep)}

@@ -225,6 +225,60 @@ def thermophoretic_vs_kinetic(m, t):
 thermophoretic_vs_kinetic.gated(_PRECISION_GATE)(_precise)
 
 
+# --- the regimes of the later chapters ------------------------------------------------------------------------------
+
+@CLAIMS.claim(
+    kind="beyond", source="exact models; the over-parameterised regime of paper 004",
+    statement=r"with gradient noise that vanishes at the minimum ($\sigma^2 \propto (w-w^*)^2$, interpolation) the "
+              r"temperature decays to zero as $\rho^t$, $\rho = (1-\eta h)^2 + \eta^2 s^2/B$",
+    paper="Sadrtdinov et al.: in the over-parameterised regime the temperature collapses",
+    criterion=_Z_CRITERION.replace("simulated − exact", "simulated T_t − exact T_t") + ", at every recorded step",
+    thresholds={"alpha": 0.01, "se_max": 0.05}, section="thermo-regimes")
+def interpolation_collapse(m, t):
+    return _z_rule(m, t)
+
+
+interpolation_collapse.gated(_PRECISION_GATE)(_precise)
+
+
+@CLAIMS.claim(
+    kind="beyond", source="exact models; paper 002, §3 and appendix A.4",
+    statement=r"an unbiased walk with steps $\pm\eta g(q)$ has the stationary density $\propto g^{-2}$: it gathers "
+              r"where its temperature $(\eta g/2)^2$ is low",
+    paper="Wei & Schwab: mass flows from large g to small g (thermophoresis)",
+    criterion=_Z_CRITERION.replace("simulated − exact", "simulated − exact bin mass") + ", over the bins of the circle",
+    thresholds={"alpha": 0.01, "se_max": 0.05}, section="thermo-regimes",
+    note="The density is the continuum limit of the walk; at the chapter's η = 0.05 its discreteness corrections are "
+         "below the sampling error.")
+def walk_density(m, t):
+    return _z_rule(m, t)
+
+
+walk_density.gated(_PRECISION_GATE)(_precise)
+
+
+@CLAIMS.claim(
+    kind="beyond", source="exact models; the limit cycles of paper 003",
+    statement="with a non-normal linear drift and anisotropic noise, SGD's stationary law carries a probability "
+              r"current: $\mathbb{E}[u_t \times u_{t+1}] = (MC)_{21} - (MC)_{12} \neq 0$",
+    paper="Chaudhari & Soatto: SGD's stationary law is out of equilibrium; it has limit cycles",
+    criterion="the simulated current is within {z_max:g} standard errors of its closed form, and more than {z_min:g} "
+              "from zero",
+    thresholds={"z_max": 2.58, "z_min": 3.0}, section="thermo-regimes")
+def drift_current(m, t):
+    return abs(m["z_vs_exact"]) < t.z_max and abs(m["z_vs_zero"]) > t.z_min
+
+
+@CLAIMS.claim(
+    kind="beyond", source="exact models (control)",
+    statement="with a symmetric drift and isotropic noise the current vanishes (detailed balance)",
+    paper="reversible dynamics: no current",
+    criterion="the simulated current is within {z_max:g} standard errors of zero",
+    thresholds={"z_max": 2.58}, section="thermo-regimes")
+def drift_current_control(m, t):
+    return abs(m["z_vs_zero"]) < t.z_max
+
+
 # --- the network ----------------------------------------------------------------------------------------------------
 
 _NETWORK_GATE = ("at least one layer is fitted, the 95 % intervals are narrower than {ci_max:g} and every layer's "
