@@ -35,10 +35,12 @@ def test_low_rank_threshold_and_saturation_gate():
 
 def test_spectrum_stable_rule_and_gate():
     m = {"fc_rank_ratio": 1.2, "fc_mean_ratio": 1.9, "lenet_rank_ratio": 1.1, "lenet_mean_ratio": 1.5,
+         "fc_spectrum_ratio": 1.3, "lenet_spectrum_ratio": 1.99,
          "fc_loss_ratio_20_to_100": 1.5, "lenet_loss_ratio_20_to_100": 1.9, "final_losses": [0.3, 0.2],
          "chance_loss": math.log(10)}
     assert verdict("spectrum_stable", m) == "reproduced"
     assert verdict("spectrum_stable", {**m, "fc_mean_ratio": 2.0}) == "not_reproduced"
+    assert verdict("spectrum_stable", {**m, "lenet_spectrum_ratio": 12.7}) == "not_reproduced"
     assert verdict("spectrum_stable", {**m, "lenet_loss_ratio_20_to_100": 2.05}) == "inconclusive"
     assert verdict("spectrum_stable", {**m, "final_losses": [0.3, 0.5 * math.log(10)]}) == "inconclusive"
 
@@ -69,11 +71,53 @@ def test_rgd_mean_path_needs_two_standard_errors():
     assert verdict("rgd_mean_path", {**m, "gd_distance": 0.02}) == "inconclusive"
 
 
-def test_rgd_stationary_share_and_gate():
-    m = {"gd_isotropic": 1.0, "best_rgd_isotropic": 0.5, "anisotropic_linear_model": 0.03}
-    assert verdict("rgd_stationary", m) == "reproduced"
-    assert verdict("rgd_stationary", {**m, "best_rgd_isotropic": 0.51}) == "not_reproduced"
-    assert verdict("rgd_stationary", {**m, "anisotropic_linear_model": 0.5}) == "inconclusive"
+def test_published_rank_and_moments_within_a_factor_when_trained():
+    trained = {"loss_ratio_20_to_100": 1.5, "final_loss": 0.2, "chance_loss": math.log(10)}
+    m = {"rank_percent": 1.2, "published_rank_percent": 0.6, **trained}
+    assert verdict("{variant}_rank_published", m, variant="fc") == "reproduced"
+    assert verdict("{variant}_rank_published", {**m, "rank_percent": 1.21}, variant="fc") == "not_reproduced"
+    assert verdict("{variant}_rank_published", {**m, "rank_percent": 0.29}, variant="fc") == "not_reproduced"
+    assert verdict("{variant}_rank_published", {**m, "loss_ratio_20_to_100": 2.1}, variant="fc") == "inconclusive"
+    assert verdict("{variant}_rank_published", {**m, "final_loss": 1.2}, variant="lenet") == "inconclusive"
+    moments = {"mean_1e3": 0.5, "std_1e3": 30.0, "published_mean_1e3": 0.9, "published_std_1e3": 18.5, **trained}
+    assert verdict("{variant}_moments_published", moments, variant="fc") == "reproduced"
+    assert verdict("{variant}_moments_published", {**moments, "std_1e3": 40.0}, variant="fc") == "not_reproduced"
+
+
+def test_derivation_slopes_need_the_prediction_inside_and_the_neighbour_outside():
+    assert verdict("geodesic_rgd_limit", {"slope_ci": [1.8, 2.1]}) == "reproduced"
+    assert verdict("geodesic_rgd_limit", {"slope_ci": [0.9, 1.05]}) == "not_reproduced"
+    assert verdict("geodesic_rgd_limit", {"slope_ci": [0.9, 2.1]}) == "inconclusive"
+    assert verdict("geodesic_rgd_limit", {"slope_ci": [float("nan"), 2.1]}) == "inconclusive"
+    assert verdict("dropped_term_scaling", {"slope_ci": [-2.2, -1.9]}) == "reproduced"
+    assert verdict("dropped_term_scaling", {"slope_ci": [-0.04, 0.03]}) == "not_reproduced"
+    assert verdict("dropped_term_scaling", {"slope_ci": [-2.1, -0.9]}) == "inconclusive"
+
+
+def test_chain_rule_and_divergence_thresholds():
+    assert verdict("chain_rule_step", {"missing_over_kept": 0.1}) == "reproduced"
+    assert verdict("chain_rule_step", {"missing_over_kept": 1.78}) == "not_reproduced"
+    assert verdict("eq12_divergence", {"relative_divergence": [1e-12, 9e-9]}) == "reproduced"
+    assert verdict("eq12_divergence", {"relative_divergence": [0.35, 1e-12]}) == "not_reproduced"
+
+
+def test_rgd_stationary_mean_margin_and_gates():
+    m = {"offset": 0.005, "offset_se": 0.001, "spread": 0.1, "quarters_difference": 0.001,
+         "quarters_difference_se": 0.001, "unit_separation": 1.0, "rank_D": 17, "d": 17}
+    assert verdict("rgd_stationary_mean", m) == "reproduced"  # 0.005 + 0.002 < 0.01
+    assert verdict("rgd_stationary_mean", {**m, "offset": 0.35}) == "not_reproduced"
+    assert verdict("rgd_stationary_mean", {**m, "offset": 0.009}) == "inconclusive"  # not resolved against the margin
+    assert verdict("rgd_stationary_mean", {**m, "rank_D": 5}) == "inconclusive"
+    assert verdict("rgd_stationary_mean", {**m, "unit_separation": 1e-8}) == "inconclusive"
+    assert verdict("rgd_stationary_mean", {**m, "quarters_difference": 0.0031}) == "inconclusive"
+
+
+def test_linear_model_covariance_distance_and_gates():
+    m = {"shape_distance": 0.25, "quarters_difference": 0.001, "quarters_difference_se": 0.001,
+         "unit_separation": 1.0, "rank_D": 17, "d": 17}
+    assert verdict("linear_model_covariance", m) == "reproduced"
+    assert verdict("linear_model_covariance", {**m, "shape_distance": 0.26}) == "not_reproduced"
+    assert verdict("linear_model_covariance", {**m, "rank_D": 16}) == "inconclusive"
 
 
 def test_toy_current_tolerance_and_histogram():
@@ -84,12 +128,24 @@ def test_toy_current_tolerance_and_histogram():
     assert verdict("toy_current", {**m, "l1": [0.02, 0.03, 0.1]}) == "not_reproduced"
 
 
-def test_limit_cycles_and_control_fractions():
-    key = "fraction failing Ljung–Box (1 %)"
-    assert verdict("limit_cycles", {key: 0.51}) == "reproduced"
-    assert verdict("limit_cycles", {key: 0.5}) == "not_reproduced"
-    assert verdict("limit_cycles_control", {key: 0.1}) == "reproduced"
-    assert verdict("limit_cycles_control", {key: 0.11}) == "not_reproduced"
+def test_limit_cycles_binomial_rule_and_margin():
+    assert verdict("limit_cycles", {"binomial_p_vs_nominal": 0.009, "fraction_failing_upper_99": 0.2}) == "reproduced"
+    assert verdict("limit_cycles", {"binomial_p_vs_nominal": 0.5, "fraction_failing_upper_99": 0.049}) == "not_reproduced"
+    assert verdict("limit_cycles", {"binomial_p_vs_nominal": 0.14, "fraction_failing_upper_99": 0.3}) == "inconclusive"
+    ctl = {"binomial_p_vs_nominal": 1.0, "fraction_failing_upper_99": 0.018}
+    assert verdict("limit_cycles_control", ctl) == "reproduced"
+    assert verdict("limit_cycles_control", {**ctl, "binomial_p_vs_nominal": 1e-4, "fraction_failing_upper_99": 0.2}) \
+        == "not_reproduced"
+    assert verdict("limit_cycles_control", {**ctl, "fraction_failing_upper_99": 0.06}) == "inconclusive"
+
+
+def test_limit_cycles_specific_fisher_both_ways():
+    assert verdict("limit_cycles_specific", {"fisher_p_sgd_above_control": 0.001, "fisher_p_control_above_sgd": 1.0}) \
+        == "reproduced"
+    assert verdict("limit_cycles_specific", {"fisher_p_sgd_above_control": 1.0, "fisher_p_control_above_sgd": 0.001}) \
+        == "not_reproduced"
+    assert verdict("limit_cycles_specific", {"fisher_p_sgd_above_control": 0.06, "fisher_p_control_above_sgd": 0.99}) \
+        == "inconclusive"
 
 
 def test_a_missing_measurement_is_a_clear_error():

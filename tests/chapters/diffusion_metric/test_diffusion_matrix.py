@@ -125,3 +125,12 @@ def test_chapter_config_rejects_bad_values_by_name():
         SPEC.resolve("smoke", spectrum_n=5000)
     with pytest.raises(ConfigError, match="sgd_batch"):
         SPEC.resolve("smoke", sgd_batch=1000)
+
+
+def test_spectrum_ratio_is_the_median_factor_between_eigenvalues():
+    a = dm.Spectrum(np.array([8.0, 4.0, 2.0, 1.0, 0.0]), d=5, n=10, route="d×d")
+    b = dm.Spectrum(np.array([8.0, 2.0, 1.0, 0.5, 0.0]), d=5, n=10, route="d×d")
+    # ratios 1, 2, 2, 2 (the threshold 8·5·eps32 keeps four eigenvalues)
+    assert dm.spectrum_ratio(a, b) == pytest.approx(2.0)
+    assert dm.spectrum_ratio(a, a) == 1.0
+    assert dm.spectra_spread({0.2: a, 0.4: b, 1.0: a}) == pytest.approx(2.0)

@@ -126,3 +126,79 @@ def test_lyapunov_covariance_and_shape_distance():
 def test_problem_rejects_mismatched_data():
     with pytest.raises(ValueError, match="at least 2"):
         geo.Problem(lambda w, x, y: (x @ w - y) ** 2, torch.ones(3, 2), torch.ones(2))
+
+
+def test_divergence_of_D_on_least_squares_matches_its_closed_form():
+    problem, _ = geo.linear_problem(40, inputs=3, seed=2)
+    w = torch.tensor([0.3, -0.2, 0.5], dtype=torch.float64)
+    divergence, relative = geo.divergence_of_diffusion(problem, w)
+    x, y = problem.x.numpy(), problem.y.numpy()
+    r = x @ w.numpy() - y  # ∇f_n = r_n x_n, ∂_r(r_n x_ns) = x_nr x_ns
+
+    def cov(a, b):
+        return np.mean((a - a.mean()) * (b - b.mean()))
+
+    closed = [sum(cov(x[:, k] ** 2, r * x[:, s]) + cov(r * x[:, k], x[:, k] * x[:, s]) for k in range(3))
+              for s in range(3)]
+    np.testing.assert_allclose(divergence.numpy(), closed, rtol=1e-10)
+    assert 0 < relative <= 1
+
+
+def test_divergence_vanishes_where_D_is_constant():
+    # f_n = ½‖w − c_n‖²: ∇f_n = w − c_n, D = Cov(c_n) is the same everywhere
+    c = torch.randn(12, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    problem = geo.Problem(lambda w, x, y: 0.5 * ((w - x) ** 2).sum(-1) + 0 * y, c, torch.zeros(12, dtype=torch.float64))
+    divergence, relative = geo.divergence_of_diffusion(problem, torch.zeros(3, dtype=torch.float64))
+    assert float(divergence.abs().max()) < 1e-14 and relative == 0.0
+
+
+def test_dropped_term_matches_the_pathwise_measure_and_vanishes_for_constant_D():
+    problem, w0 = geo.linear_problem(30, seed=1)
+    w = w0 + 0.3
+    eps = 0.5 / problem.lambda_max(w)
+    v = geo.geodesic_start(problem, w, eps)
+    point = geo.dropped_term(problem, w, v, eps)
+    path = geo.reduction_terms(problem, w[None], v[None], eps)
+    assert point["dropped"] == pytest.approx(float(path["dropped"][0]), rel=1e-10)
+    assert point["metric"] == pytest.approx(float(path["metric"][0]), rel=1e-10)
+
+
+def test_chain_rule_missing_term_is_eps_D_times_acceleration():
+    problem, w0 = geo.linear_problem(20, seed=3)
+    w, v = w0 + 0.2, torch.full((4,), 0.1, dtype=torch.float64)
+    eps = 0.3 / problem.lambda_max(w)
+    terms = geo.chain_rule_terms(problem, w[None], v[None], eps)
+    # on least squares H_n = x_n x_nᵀ, so ẋᵀH_nẋ = (x_n·ẋ)²: the kept part by hand
+    c = problem.centred_gradients(w)
+    second = (problem.x @ v) ** 2
+    kept = eps * c.T @ (second - second.mean()) / problem.n
+    assert terms["kept"][0] == pytest.approx(float(kept.norm()), rel=1e-10)
+    acc = -torch.linalg.solve(torch.eye(4, dtype=torch.float64) + eps * problem.diffusion(w), kept) - problem.hvp(w, v)
+    assert terms["missing"][0] == pytest.approx(float((eps * problem.diffusion(w) @ acc).norm()), rel=1e-10)
+
+
+def test_geodesic_rgd_gap_vanishes_with_epsilon():
+    problem, w0 = geo.linear_problem(16, seed=0)
+    start = geo.find_minimum(problem, w0) + 0.5
+    gap = geo.geodesic_rgd_gap(problem, start, 1e-6, dt=0.1, steps=10)
+    assert gap["geo_vs_rgd"] < 1e-5 and gap["rgd_vs_gf"] < 1e-5
+
+
+def test_hidden_unit_separation_sees_coinciding_and_sign_flipped_units():
+    w = torch.arange(17, dtype=torch.float64) / 10
+    assert geo.hidden_unit_separation(w) > 0.1
+    W, b, a = w[:8].view(4, 2).clone(), w[8:12].clone(), w[12:16].clone()
+    W[1], b[1], a[1] = -W[0], -b[0], -a[0]  # unit 1 is unit 0 with the tanh symmetry applied
+    same = torch.cat([W.reshape(-1), b, a, w[16:]])
+    assert geo.hidden_unit_separation(same) < 1e-12
+    assert geo.numerical_rank(torch.diag(torch.tensor([1.0, 1e-3, 0.0]))) == 2
+
+
+def test_stationary_offset_of_iid_chains_around_a_shifted_mean():
+    gen = torch.Generator().manual_seed(0)
+    runs = 1.0 + 0.5 * torch.randn(200, 400, 3, generator=gen, dtype=torch.float64)
+    out = geo.stationary_offset(runs, torch.zeros(3, dtype=torch.float64))
+    assert out["offset"] == pytest.approx(math.sqrt(3), rel=0.01)
+    assert out["spread"] == pytest.approx(0.5 * math.sqrt(3), rel=0.02)
+    assert out["offset_se"] == pytest.approx(0.5 * math.sqrt(3) / math.sqrt(400 * 100), rel=0.2)
+    assert out["quarters_difference"] < 4 * out["quarters_difference_se"]

@@ -99,3 +99,42 @@ def test_recording_is_seeded_and_validates_indices():
     with pytest.raises(ValueError, match="tracked"):
         lc.record_weights(torch.nn.Linear(5, 3), x, y, lr=0.1, batch=8, steps=5, burn_in=0, tracked=[18],
                           generator=torch.Generator())
+
+
+def test_detrend_removes_a_polynomial_drift_and_keeps_white_noise_white():
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 1, 4000)[:, None]
+    noise = np.cumsum(rng.standard_normal((4000, 30)), axis=0) * 0.01
+    drifting = noise + 400 * t**2 - 240 * t**3
+    residual = lc.detrend(drifting) - lc.detrend(noise)
+    assert np.abs(residual).max() < 1e-9
+    raw, flat = lc.whiteness(drifting), lc.whiteness(lc.detrend(drifting))
+    assert raw["fraction_failing"] > 0.5 and flat["fraction_failing"] <= 0.1
+    assert lc.resolved_drift_share(drifting) > 0.9 and lc.resolved_drift_share(noise) < 0.2
+
+
+def test_whiteness_counts_and_binomial_test():
+    rng = np.random.default_rng(1)
+    walk = np.cumsum(rng.standard_normal((3000, 200)), axis=0)
+    out = lc.whiteness(walk)
+    assert out["tested"] == 200 and out["failing"] <= 8 and out["binomial_p_vs_nominal"] > 0.01
+    ar = np.zeros((3000, 50))
+    for k in range(1, 3000):
+        ar[k] = 0.3 * ar[k - 1] + rng.standard_normal(50)
+    out = lc.whiteness(np.cumsum(ar, axis=0))
+    assert out["failing"] == 50 and out["binomial_p_vs_nominal"] < 1e-50
+    assert lc.excess_over_control(50, 50, 2, 50) < 1e-10
+    assert lc.excess_over_control(2, 50, 2, 50) > 0.3
+
+
+def test_per_weight_noise_scale_of_the_control():
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 2)
+    x, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
+    zero = torch.zeros(8)
+    a = lc.record_weights(net, x, y, lr=0.1, batch=4, steps=5, burn_in=0, tracked=[0, 1], generator=torch.Generator(),
+                          isotropic_std=zero)
+    assert np.all(np.diff(a, axis=0) != 0)  # the full gradient still moves the weights
+    with pytest.raises(ValueError, match="shape"):
+        lc.record_weights(net, x, y, lr=0.1, batch=4, steps=5, burn_in=0, tracked=[0], generator=torch.Generator(),
+                          isotropic_std=torch.ones(3))

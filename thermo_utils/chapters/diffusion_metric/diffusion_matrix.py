@@ -283,3 +283,18 @@ def spread(rows: list[dict], key: str) -> float:
     """max / min of ``key`` over table rows: how much a quantity varies across checkpoints (≥ 1)."""
     values = [r[key] for r in rows]
     return max(values) / max(min(values), 1e-300)
+
+
+def spectrum_ratio(a: Spectrum, b: Spectrum) -> float:
+    """A whole-spectrum distance as a factor ≥ 1: the median over indices i below both ranks of
+    max(λ_i(a)/λ_i(b), λ_i(b)/λ_i(a)). Unlike the mean eigenvalue it is not dominated by the top eigenvalues."""
+    k = min(a.rank, b.rank)
+    if k < 1:
+        return math.inf
+    return float(np.exp(np.median(np.abs(np.log(a.eigenvalues[:k] / b.eigenvalues[:k])))))
+
+
+def spectra_spread(spectra: dict) -> float:
+    """The largest :func:`spectrum_ratio` between any two of the spectra (checkpoints)."""
+    items = list(spectra.values())
+    return max(spectrum_ratio(a, b) for i, a in enumerate(items) for b in items[i + 1:])

@@ -376,3 +376,106 @@ def shape_distance(estimate: np.ndarray, reference: np.ndarray) -> float:
     whatever their overall temperature."""
     a, b = estimate / np.trace(estimate), reference / np.trace(reference)
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+# --------------------------------------------------------------------------- the derivation's steps, measured
+def divergence_of_diffusion(problem: Problem, w: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """(∇·D)_s = Σ_r ∂_r D_rs at w (Eq. 12 needs ∇·D̃ = ε∇·D), by forward-mode autograd through D, and the
+    scale it is judged against, ‖Σ_r |∂_r D_rs|‖: the divergence cancels to float precision only if it vanishes.
+
+    Returns the divergence vector and ‖∇·D‖ / that scale, in [0, 1]."""
+    dD = jacfwd(problem.diffusion)(w)  # dD[a, b, c] = ∂_c D_ab
+    terms = torch.einsum("rsr->rs", dD)  # terms[r, s] = ∂_r D_rs
+    divergence = terms.sum(0)
+    scale = float(torch.linalg.norm(terms.abs().sum(0)))
+    return divergence.detach(), float(torch.linalg.norm(divergence)) / scale if scale > 0 else 0.0
+
+
+def geodesic_start(problem: Problem, w: torch.Tensor, epsilon: float) -> torch.Tensor:
+    """The chapter's initial velocity of the forced geodesic, −g⁻¹∇L (the integration constant is then zero)."""
+    return -torch.linalg.solve(_metric(problem, w, epsilon), problem.gradient(w))
+
+
+def dropped_term(problem: Problem, w: torch.Tensor, v: torch.Tensor, epsilon: float) -> dict:
+    """At one state (w, ẇ = v): the term the paper drops as "ε/N²", ε Cov_n(f_n, H_n v), next to the metric term
+    εDv that it keeps (norms)."""
+    losses = problem.losses(w).detach()
+    hv = jvp(problem.per_sample_gradients, (w,), (v,))[1]  # rows H_n v
+    dropped = epsilon * ((losses - losses.mean()) @ (hv - hv.mean(0))) / problem.n
+    return {"dropped": float(torch.linalg.norm(dropped)),
+            "metric": float(torch.linalg.norm(epsilon * problem.diffusion_times(w, v)))}
+
+
+def chain_rule_terms(problem: Problem, xs: torch.Tensor, vs: torch.Tensor, epsilon: float) -> dict:
+    """Along a forced geodesic, the two parts of (ε/N²)Σ_α (d²f̂_α/dt²) ∂_k f̂_α: the part the paper keeps,
+    ε Cov_n(ẋᵀH_nẋ, ∇f_n) (the lowered Γ(ẋ, ẋ)), and the part its step into Eq. 8 leaves out, ε Cov_n(∇f_n·ẍ, ∇f_n)
+    = εDẍ (chain rule: d²f_n/dt² = ẋᵀH_nẋ + ∇f_n·ẍ), with ẍ from the geodesic equation. Norms per state."""
+    kept, missing = [], []
+    for x, v in zip(xs, vs):
+        acceleration = -christoffel_contracted_closed(problem, x, v, epsilon, exact=True) - problem.hvp(x, v)
+        kept.append(float(torch.linalg.norm(christoffel_contracted_closed(problem, x, v, epsilon))))
+        missing.append(float(torch.linalg.norm(epsilon * problem.diffusion_times(x, acceleration))))
+    return {"kept": np.array(kept), "missing": np.array(missing)}
+
+
+def geodesic_rgd_gap(problem: Problem, start: torch.Tensor, fraction: float, dt: float, steps: int,
+                     record_every: int = 1) -> dict:
+    """max_t‖geodesic − RGD‖ and max_t‖RGD − gradient flow‖ from ``start`` at ε = fraction/λ_max(D(start)):
+    if the reduction held to first order in ε, the first would shrink like ε² and the second like ε."""
+    eps = fraction / problem.lambda_max(start)
+    run = dict(dt=dt, steps=steps, record_every=record_every)
+    flow = gradient_flow(problem, start, **run)
+    rgd = rgd_flow(problem, start, eps, **run)
+    geodesic, _ = forced_geodesic(problem, start, geodesic_start(problem, start, eps), eps, **run)
+    return {"fraction": fraction, "epsilon": eps, "geo_vs_rgd": float((geodesic - rgd).norm(dim=1).max()),
+            "rgd_vs_gf": float((rgd - flow).norm(dim=1).max())}
+
+
+def dropped_term_ratio(n: int, seed: int, fraction: float, displacement: float = 0.5) -> float:
+    """On least squares with ``n`` examples: ‖dropped "ε/N²" term‖ / ‖εDẋ‖ at the start of the chapter's geodesic,
+    w_min + displacement·(1, …, 1), ẋ = −g⁻¹∇L, ε = fraction/λ_max. The paper drops it as O(ε/N²)."""
+    problem, w0 = linear_problem(n, seed=seed)
+    w_min = find_minimum(problem, w0)
+    start = w_min + displacement * torch.ones_like(w_min)
+    eps = fraction / problem.lambda_max(start)
+    terms = dropped_term(problem, start, geodesic_start(problem, start, eps), eps)
+    return terms["dropped"] / terms["metric"]
+
+
+def hidden_unit_separation(w: torch.Tensor, inputs: int = 2, hidden: int = 4) -> float:
+    """The smallest distance between two hidden units (W_i, b_i, a_i) of the two-layer net at w, after the tanh
+    symmetry (W, b, a) → (−W, −b, −a): zero when two units coincide, which makes the minimum degenerate."""
+    W = w[: hidden * inputs].view(hidden, inputs)
+    b = w[hidden * inputs: hidden * (inputs + 1)]
+    a = w[hidden * (inputs + 1): hidden * (inputs + 2)]
+    units = torch.cat([W, b[:, None], a[:, None]], 1)
+    units = units * torch.where(a < 0, -1.0, 1.0).to(units.dtype)[:, None]
+    return float(min((units[i] - units[j]).norm() for i in range(hidden) for j in range(i + 1, hidden)))
+
+
+def numerical_rank(matrix: torch.Tensor, relative: float = 1e-10) -> int:
+    """Eigenvalues of a symmetric PSD matrix above ``relative`` × the largest."""
+    eig = torch.linalg.eigvalsh(matrix.detach())
+    return int((eig > relative * eig[-1]).sum())
+
+
+def stationary_offset(runs: torch.Tensor, w_min: torch.Tensor) -> dict:
+    """From SGD chains started at the minimum (records, chains, d), over the second half of the records: the
+    offset ‖E[w] − w_min‖ of the stationary mean, its standard error across chains (each chain's time average
+    is one sample), the spread √tr Σ of the stationary weights, and the offsets measured on the third and fourth
+    quarters separately with their standard errors (a stationarity check)."""
+    records = len(runs)
+
+    def offset(part):
+        per_chain = part.mean(0) - w_min  # (chains, d)
+        mean = per_chain.mean(0)
+        se = float(torch.sqrt((per_chain.var(0, unbiased=True) / len(per_chain)).sum()))
+        return mean, float(mean.norm()), se
+
+    tail = runs[records // 2:]
+    _, off, se = offset(tail)
+    m3, _, se3 = offset(runs[records // 2: 3 * records // 4])
+    m4, _, se4 = offset(runs[3 * records // 4:])
+    spread = float(torch.sqrt(tail.reshape(-1, runs.shape[-1]).var(0).sum()))
+    return {"offset": off, "offset_se": se, "spread": spread, "quarters_difference": float((m4 - m3).norm()),
+            "quarters_difference_se": float(math.sqrt(se3**2 + se4**2))}

@@ -116,13 +116,14 @@ def increment_power(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def record_weights(module, x, y, *, lr: float, batch: int, steps: int, burn_in: int, tracked, generator,
-                   isotropic_std: float | None = None) -> np.ndarray:
+                   isotropic_std=None) -> np.ndarray:
     """Train ``module`` at a constant rate for ``burn_in`` + ``steps`` steps and return the trajectory of the
     weights at flat indices ``tracked`` over the last ``steps`` steps, shape (steps, len(tracked)).
 
     Plain SGD (batches drawn with replacement) by default. With ``isotropic_std`` = σ, the control: the
     full-data gradient plus isotropic Gaussian noise, w ← w − η(∇L + σξ), an equilibrium process without
-    probability current.
+    probability current. σ may also be a flat tensor with one standard deviation per weight (a control matched
+    per coordinate, e.g. √(diag D / B)).
 
     Runs where ``x`` lives (``module`` and ``generator`` must be there too); the trajectory is kept on that
     device and comes back to the CPU once, at the end.
@@ -136,6 +137,13 @@ def record_weights(module, x, y, *, lr: float, batch: int, steps: int, burn_in: 
     if len(tracked) < 1 or int(tracked.min()) < 0 or int(tracked.max()) >= total:
         raise ValueError(f"tracked indices must lie in [0, {total - 1}]")
     params = list(module.parameters())
+    if isinstance(isotropic_std, torch.Tensor):
+        if isotropic_std.shape != (total,):
+            raise ValueError(f"a per-weight noise scale must have shape ({total},), got {tuple(isotropic_std.shape)}")
+        scales = [t.view_as(p) for t, p in zip(torch.split(isotropic_std.to(x.device), [p.numel() for p in params]),
+                                               params)]
+    else:
+        scales = [isotropic_std] * len(params)
     out = torch.empty((steps, len(tracked)), dtype=torch.float64, device=x.device)
     for k in range(burn_in + steps):
         if isotropic_std is None:
@@ -147,13 +155,55 @@ def record_weights(module, x, y, *, lr: float, batch: int, steps: int, burn_in: 
             raise FloatingPointError(f"training diverged at step {k} with lr = {lr:g}")
         grads = torch.autograd.grad(loss, params)
         with torch.no_grad():
-            for p, g in zip(params, grads):
+            for p, g, scale in zip(params, grads, scales):
                 if isotropic_std is not None:
-                    g = g + isotropic_std * torch.randn(g.shape, generator=generator, device=g.device)
+                    g = g + scale * torch.randn(g.shape, generator=generator, device=g.device)
                 p -= lr * g
             if k >= burn_in:
                 out[k - burn_in] = torch.cat([p.reshape(-1) for p in params])[tracked]
     return out.cpu().numpy()
+
+
+def detrend(series: np.ndarray, degree: int = 3) -> np.ndarray:
+    """Each column minus its least-squares polynomial in time of ``degree``: removes a slow drift of the mean
+    (a net still training) while keeping every oscillation faster than the record."""
+    series = np.asarray(series, dtype=float)
+    t = np.linspace(-1, 1, len(series))
+    basis = np.polynomial.legendre.legvander(t, degree)
+    coef, *_ = np.linalg.lstsq(basis, series, rcond=None)
+    return series - basis @ coef
+
+
+def resolved_drift_share(series: np.ndarray, level: float = 0.99) -> float:
+    """Share of columns whose net displacement over the record is resolved against a random walk with the same
+    increments: |w_T − w_0| / (sd(increments)·√T) beyond the two-sided ``level`` quantile (≈ 1 − level for a
+    stationary or freely diffusing weight; large when the weights still drift)."""
+    increments = np.diff(np.asarray(series, dtype=float), axis=0)
+    z = increments.sum(0) / (increments.std(0, ddof=1) * np.sqrt(len(increments)))
+    return float(np.mean(np.abs(z) > stats.norm.ppf(0.5 + level / 2)))
+
+
+def whiteness(series: np.ndarray, *, lags: int = 20, level: float = 0.01, max_lag: int = 200,
+              nominal: float = 0.01) -> dict:
+    """Ljung–Box whiteness of the increments of each column of ``series``: how many fail at ``level``, the
+    one-sided binomial p-value of that count against the nominal rate, the one-sided 99 % upper (Clopper–Pearson)
+    bound of the failing fraction, and the share of autocorrelations (lags
+    1..max_lag) outside the 99 % band of a white series."""
+    increments = np.diff(np.asarray(series, dtype=float), axis=0)
+    failing = int(np.sum(ljung_box_pvalues(increments, lags) < level))
+    tested = increments.shape[1]
+    rho = autocorrelation(increments, min(max_lag, len(increments) - 1))[1:]
+    return {"tested": tested, "failing": failing, "fraction_failing": failing / tested,
+            "binomial_p_vs_nominal": float(stats.binomtest(failing, tested, nominal, alternative="greater").pvalue),
+            "fraction_failing_upper_99": float(stats.beta.ppf(0.99, failing + 1, tested - failing)),
+            "outside_band": float(np.mean(np.abs(rho) > white_noise_band(len(increments)))),
+            "mean_autocorrelation": float(rho.mean())}
+
+
+def excess_over_control(failing: int, tested: int, control_failing: int, control_tested: int) -> float:
+    """One-sided Fisher exact p-value that the failing rate exceeds the control's."""
+    table = [[failing, tested - failing], [control_failing, control_tested - control_failing]]
+    return float(stats.fisher_exact(table, alternative="greater")[1])
 
 
 def toy_summary(strength: float, paths: int, steps: int, dt: float, seed: int, bins: int = 40) -> dict:
