@@ -312,3 +312,27 @@ _exponent_claim("fashion_eta2_exponent", "App. A.6, Fig. 11 (on Fashion-MNIST)",
 _exponent_claim("fashion_batch_exponent", "App. A.6, Fig. 13 (on Fashion-MNIST)",
                 "300 hidden units on real images: activation-rate curves collapse best on t/|B|^p with p = 1", 1.0,
                 "thermophoresis-fashion", note=_FASHION_NOTE, min_change=0.01)
+
+# ------------------------------------------------------------------------------------------------------------
+# Statements of the paper this chapter does not test (yet)
+# ------------------------------------------------------------------------------------------------------------
+
+CLAIMS.untested("cifar10", kind="paper", source="App. A.6, Figs. 11-14",
+                statement="on CIFAR-10 (300 hidden units) the activation rate and ‖V‖ fall, scaling with η² and 1/|B|",
+                paper="matches the predictions", reason="no offline CIFAR-10 here; tested on Fashion-MNIST instead")
+CLAIMS.untested("random_labels_symmetric", kind="paper", source="Sec. 5 (Eq. 5)",
+                statement="with random labels p − y is symmetric and independent of ∇f early in training",
+                paper="assumed, 'straightforward'",
+                reason="not measured: would need the joint law of p − y and ∇f along training")
+CLAIMS.untested("sq_error_rate", kind="paper", source="Eq. 27, Conclusion",
+                statement="the force's strength is proportional to E(p − y)², so it is strongest early in training",
+                paper="ψ bounded by a function times E(p − y)²",
+                reason="only the teacher-label control (learnable_labels); a regression of the rate of fall on the "
+                       "running E(p − y)² is not implemented")
+CLAIMS.untested("li_liang_corollary", kind="paper", source="Sec. 5",
+                statement="at equal training error a larger η gives a lower activation rate and a smaller ‖V‖",
+                paper="σ₁ ≥ σ₂ and v₁ ≥ v₂ for η₁ ≤ η₂",
+                reason="needs learnable data trained to a common error; not implemented")
+CLAIMS.untested("hessian_bound", kind="paper", source="App. A.5",
+                statement="an upper bound on the Hessian norm grows with the activation rate and the weight norm",
+                paper="monotone bound", reason="a derivation, not an experiment; not checked numerically")
