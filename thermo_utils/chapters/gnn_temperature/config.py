@@ -59,7 +59,7 @@ SPEC = ConfigSpec(
                           batch_sizes=PAPER_BATCHES, sweep_batch=32, sweep_lr=1e-3, optimizers=("adam", "sgd"),
                           gat_n_train=1000, gat_pretrain_epochs=30, gat_equilibrium_epochs=8,
                           gat_optimizers=("adam",), prune_fractions=(0.1, 0.25, 0.5),
-                          prune_random_draws=5, executor="local", device="cpu"),
+                          prune_random_draws=5, executor="processes", device="cpu"),
         "paper": dict(n_train=60000, n_test=10000, data_source="auto", edges="knn", k_neighbours=8,
                       pretrain_epochs=600, pretrain_decay_at=(1 / 3, 2 / 3), pretrain_lr=1e-3,
                       pretrain_batch=32, equilibrium_epochs=100, burn_in_epochs=0, replicas=3, lrs=PAPER_LRS,

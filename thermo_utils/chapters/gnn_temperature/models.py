@@ -27,6 +27,7 @@ from thermo_utils.chapters.gnn_temperature.superpixels import DenseGraphs, mnist
 from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.thermometer import Thermometer
 from thermo_utils.core.thermometer import pool_by_layer as pool_tensors
+from thermo_utils.core.threads import single_thread
 from thermo_utils.harness.sweep import Checkpoint
 
 MODELS = ("gcn", "gat")
@@ -205,6 +206,16 @@ def decay_milestones(epochs: int, decay_at) -> list[int]:
 def pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batch_size: int, seed: int,
              data: dict, quiet: bool = True, checkpoint_path: str | None = None, device: str = "cpu",
              decay_at=(1 / 3, 2 / 3)) -> dict:
+    """Train from scratch with Adam (see :func:`_pretrain`), on one CPU thread: steps of these small models lose
+    more to thread hand-offs than they gain, and sweeps spread over cores instead."""
+    with single_thread():
+        return _pretrain(model, n_train, n_test, epochs, lr, batch_size, seed, data, quiet, checkpoint_path, device,
+                         decay_at)
+
+
+def _pretrain(model: str, n_train: int, n_test: int, epochs: int, lr: float, batch_size: int, seed: int,
+              data: dict, quiet: bool = True, checkpoint_path: str | None = None, device: str = "cpu",
+              decay_at=(1 / 3, 2 / 3)) -> dict:
     """Train from scratch with Adam, the rate divided by 10 after each fraction ``decay_at`` of the epochs
     (the paper's schedule: 1/3 and 2/3).
 
@@ -276,6 +287,15 @@ def load_state(path: str, sha256: str) -> dict:
 def equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int, optimizer: str, lr: float,
                     batch_size: int, epochs: int, burn_in: int, seed: int, data: dict,
                     keep_trajectory_of: str | None = None, device: str = "cpu", replica: int = 0) -> dict:
+    """One equilibrium run (see :func:`_equilibrium_run`), on one CPU thread like :func:`pretrain`."""
+    with single_thread():
+        return _equilibrium_run(model, state_file, state_sha256, n_train, optimizer, lr, batch_size, epochs, burn_in,
+                                seed, data, keep_trajectory_of, device, replica)
+
+
+def _equilibrium_run(model: str, state_file: str, state_sha256: str, n_train: int, optimizer: str, lr: float,
+                     batch_size: int, epochs: int, burn_in: int, seed: int, data: dict,
+                     keep_trajectory_of: str | None = None, device: str = "cpu", replica: int = 0) -> dict:
     """Continue from the pre-trained state at one (optimizer, lr, batch) and take temperatures.
 
     After ``burn_in`` unrecorded epochs, ``epochs`` epochs are recorded with a per-epoch thermometer (velocity
