@@ -5,9 +5,12 @@ import math
 import pytest
 
 from thermo_utils.chapters.sas_generalization.claims import CLAIMS
-from thermo_utils.harness.claims import judge
+from thermo_utils.harness.claims import ClaimError, judge
 
 NAN = float("nan")
+STAT = dict(min_burn_in_wd_times=5.0, max_halves_z=1.0)  # just stationary enough
+NOT_BURNT = dict(min_burn_in_wd_times=4.9, max_halves_z=0.7)
+DRIFTING = dict(min_burn_in_wd_times=9.0, max_halves_z=1.01)
 
 
 def verdict(name, **measured):
@@ -18,29 +21,38 @@ def test_every_claim_is_declared_with_a_kind_and_a_section():
     for spec in CLAIMS:
         assert spec.kind in ("paper", "implied", "beyond", "check")
         assert spec.untested or spec.section.startswith("sas-")
+    assert CLAIMS["bound_nonvacuous"].kind == "beyond" and CLAIMS["toy_route_to_chaos"].kind == "check"
+
+
+def test_a_missing_measurement_is_a_clear_error():
+    with pytest.raises(ClaimError, match="min_velocity_ratio"):
+        verdict("weights_keep_moving", velocity=1.0)
 
 
 def test_weights_keep_moving():
-    assert verdict("weights_keep_moving", min_velocity_ratio=0.5, min_displacement_growth=0.2) == "reproduced"
-    assert verdict("weights_keep_moving", min_velocity_ratio=0.49, min_displacement_growth=0.9) == "not_reproduced"
-    assert verdict("weights_keep_moving", min_velocity_ratio=0.9, min_displacement_growth=0.19) == "not_reproduced"
+    assert verdict("weights_keep_moving", min_velocity_ratio=0.5) == "reproduced"
+    assert verdict("weights_keep_moving", min_velocity_ratio=0.49) == "not_reproduced"
 
 
 def test_loss_averages_converge_is_gated_on_the_burn_in():
-    ok = dict(median_abs_halves_z=0.7, burn_in_weight_decay_times=1.0)
-    assert verdict("loss_averages_converge", max_relative_half_change=0.049, **ok) == "reproduced"
-    assert verdict("loss_averages_converge", max_relative_half_change=0.05, **ok) == "not_reproduced"
-    assert verdict("loss_averages_converge", max_relative_half_change=0.01, median_abs_halves_z=0.7,
-                   burn_in_weight_decay_times=0.99) == "inconclusive"
+    assert verdict("loss_averages_converge", max_relative_half_change=0.049, **STAT) == "reproduced"
+    assert verdict("loss_averages_converge", max_relative_half_change=0.05, **STAT) == "not_reproduced"
+    assert verdict("loss_averages_converge", max_relative_half_change=0.01, **DRIFTING) == "not_reproduced"
+    assert verdict("loss_averages_converge", max_relative_half_change=0.01, **NOT_BURNT) == "inconclusive"
 
 
 def test_bn_wd_periodic():
-    long = dict(mean_period=[NAN, 600.0], weight_decay_times=3.0)
-    assert verdict("bn_wd_periodic", spikes=[0, 3], period_cv=[NAN, 0.29], **long) == "reproduced"
-    assert verdict("bn_wd_periodic", spikes=[0, 2], period_cv=[NAN, 0.1], **long) == "not_reproduced"
-    assert verdict("bn_wd_periodic", spikes=[0, 5], period_cv=[NAN, 0.3], **long) == "not_reproduced"
-    assert verdict("bn_wd_periodic", spikes=[0, 5], period_cv=[NAN, 0.1], mean_period=[NAN, 600.0],
-                   weight_decay_times=2.9) == "inconclusive"
+    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_high=[0.1, 0.49]) == "reproduced"
+    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_high=[0.1, 0.5]) == "not_reproduced"
+    assert verdict("bn_wd_periodic", cycles=[4, 5], cv_high=[0.1, NAN]) == "not_reproduced"
+    assert verdict("bn_wd_periodic", cycles=[4, 3], cv_high=[0.1, 0.1]) == "inconclusive"
+
+
+def test_bn_neighbour_minima():
+    m = dict(neighbour_distance=[0.5, 0.9], independent_distance=[1.4, 0.8])
+    assert verdict("bn_neighbour_minima", ends=[3, 2], **m) == "reproduced"  # only the first weight decay decided
+    assert verdict("bn_neighbour_minima", ends=[3, 3], **m) == "not_reproduced"
+    assert verdict("bn_neighbour_minima", ends=[2, 2], **m) == "inconclusive"
 
 
 def test_toy_route_to_chaos():
@@ -52,53 +64,90 @@ def test_toy_route_to_chaos():
     assert verdict("toy_route_to_chaos", **{**good, "fixed_point_error": 0.01}) == "not_reproduced"
 
 
-def test_snapshot_stability_unsettled():
-    assert verdict("snapshot_stability_unsettled", snapshot_cv=0.21, running_relative_drift=0.1) == "reproduced"
-    assert verdict("snapshot_stability_unsettled", snapshot_cv=0.2, running_relative_drift=0.1) == "not_reproduced"
+def test_weight_distance_claims():
+    assert verdict("linear_instability", median_growth=100.0) == "reproduced"
+    assert verdict("linear_instability", median_growth=99.0) == "not_reproduced"
+    assert verdict("twin_weights_reach_interrun_distance", median_ratio=0.5) == "reproduced"
+    assert verdict("twin_weights_reach_interrun_distance", median_ratio=0.49) == "not_reproduced"
 
 
-@pytest.mark.parametrize("name", ["beta_shrinks_with_n", "beta_one_over_n"])
-def test_beta_exponent_claims_are_gated_on_precision_and_noise(name):
-    wide = dict(exponent=-1.0, exponent_ci=[-1.6, -0.5], min_beta_over_noise=5.0)
-    noisy = dict(exponent=-1.0, exponent_ci=[-1.2, -0.8], min_beta_over_noise=2.0)
-    extra = dict(n=[1, 2], beta=[1, 1], held_out_sup_exponent=-1, held_out_sup_ci=[-2, 0]) \
-        if name == "beta_shrinks_with_n" else {}
-    assert verdict(name, **wide, **extra) == "inconclusive"
-    assert verdict(name, **noisy, **extra) == "inconclusive"
-    assert verdict(name, exponent=-1.0, exponent_ci=[-1.2, -0.8], min_beta_over_noise=2.1, **extra) == "reproduced"
+def test_sas_beta_settles():
+    assert verdict("sas_beta_settles", running_relative_drift=0.099, **STAT) == "reproduced"
+    assert verdict("sas_beta_settles", running_relative_drift=0.1, **STAT) == "not_reproduced"
+    assert verdict("sas_beta_settles", running_relative_drift=0.01, **DRIFTING) == "inconclusive"
+    assert verdict("sas_beta_settles", running_relative_drift=0.01, **NOT_BURNT) == "inconclusive"
 
 
-def test_beta_shrinks_with_n_boundaries():
-    extra = dict(n=[1, 2], beta=[1, 1], held_out_sup_exponent=-1, held_out_sup_ci=[-2, 0], min_beta_over_noise=3)
-    assert verdict("beta_shrinks_with_n", exponent=-0.4, exponent_ci=[-0.8, -0.01], **extra) == "reproduced"
-    assert verdict("beta_shrinks_with_n", exponent=-0.4, exponent_ci=[-0.8, 0.0], **extra) == "not_reproduced"
+def beta(ci, over_noise=2.1, stat=STAT):
+    return dict(exponent=sum(ci) / 2, exponent_ci=ci, min_beta_over_noise=over_noise, **stat)
 
 
-def test_beta_one_over_n_boundaries():
-    ok = dict(min_beta_over_noise=3.0)
-    assert verdict("beta_one_over_n", exponent=-0.7, exponent_ci=[-1.0, -0.4], **ok) == "reproduced"
-    assert verdict("beta_one_over_n", exponent=-0.6, exponent_ci=[-0.99, -0.2], **ok) == "not_reproduced"
-    assert verdict("beta_one_over_n", exponent=-1.5, exponent_ci=[-1.9, -1.01], **ok) == "not_reproduced"
+def test_beta_shrinks_with_n():
+    assert verdict("beta_shrinks_with_n", **beta([-0.8, -0.01])) == "reproduced"
+    assert verdict("beta_shrinks_with_n", **beta([-0.8, 0.0])) == "not_reproduced"
+    assert verdict("beta_shrinks_with_n", **beta([-1.6, -0.5])) == "inconclusive"  # too wide
+    assert verdict("beta_shrinks_with_n", **beta([-0.8, -0.2], over_noise=2.0)) == "inconclusive"
+    assert verdict("beta_shrinks_with_n", **beta([-0.8, -0.2], stat=DRIFTING)) == "inconclusive"
+
+
+def test_beta_one_over_n():
+    assert verdict("beta_one_over_n", **beta([-1.0, -0.4])) == "reproduced"
+    assert verdict("beta_one_over_n", **beta([-0.99, -0.2])) == "not_reproduced"
+    assert verdict("beta_one_over_n", **beta([-1.9, -1.01])) == "not_reproduced"
+    assert verdict("beta_one_over_n", **beta([-1.2, -0.8], stat=NOT_BURNT)) == "inconclusive"
 
 
 def test_mean_stability_one_over_n():
-    b = dict(beta_mean=[0.1, 0.05])
-    assert verdict("mean_stability_one_over_n", exponent=-1, exponent_ci=[-1.3, -0.6], **b) == "reproduced"
-    assert verdict("mean_stability_one_over_n", exponent=-0.5, exponent_ci=[-0.9, -0.1], **b) == "not_reproduced"
-    assert verdict("mean_stability_one_over_n", exponent=-1, exponent_ci=[-1.5, -0.5], **b) == "inconclusive"
+    ok = dict(min_mean_over_noise=2.1, **STAT)
+    assert verdict("mean_stability_one_over_n", exponent_ci=[-1.3, -0.6], **ok) == "reproduced"
+    assert verdict("mean_stability_one_over_n", exponent_ci=[-0.9, -0.1], **ok) == "not_reproduced"
+    assert verdict("mean_stability_one_over_n", exponent_ci=[-1.5, -0.5], **ok) == "inconclusive"
+    assert verdict("mean_stability_one_over_n", exponent_ci=[-1.2, -0.8], min_mean_over_noise=2.0,
+                   **STAT) == "inconclusive"
 
 
 def test_bound_claims():
-    assert verdict("bound_holds", settings=3, violations=0, min_bound_minus_risk=0.1) == "reproduced"
-    assert verdict("bound_holds", settings=3, violations=1, min_bound_minus_risk=-0.1) == "not_reproduced"
+    assert verdict("bound_holds", settings_below_L=1, violations=0, **STAT) == "reproduced"
+    assert verdict("bound_holds", settings_below_L=2, violations=1, **STAT) == "not_reproduced"
+    assert verdict("bound_holds", settings_below_L=0, violations=0, **STAT) == "inconclusive"
+    assert verdict("bound_holds", settings_below_L=3, violations=0, **DRIFTING) == "inconclusive"
     guess = math.log(10)
-    assert verdict("bound_nonvacuous", min_bound=2.3, uniform_guess_risk=guess, median_n_beta=1) == "reproduced"
-    assert verdict("bound_nonvacuous", min_bound=2.31, uniform_guess_risk=guess, median_n_beta=1) == "not_reproduced"
+    assert verdict("bound_nonvacuous", min_bound=2.3, uniform_guess_risk=guess) == "reproduced"
+    assert verdict("bound_nonvacuous", min_bound=2.31, uniform_guess_risk=guess) == "not_reproduced"
 
 
-@pytest.mark.parametrize("name", ["mixing_predicts_beta", "mixing_predicts_gap"])
-def test_mixing_claims(name):
-    assert verdict(name, rho=0.5, ci=[0.01, 0.8], settings=6, finite_decay_times=6) == "reproduced"
-    assert verdict(name, rho=0.3, ci=[0.0, 0.8], settings=6, finite_decay_times=6) == "not_reproduced"
-    assert verdict(name, rho=0.5, ci=[0.1, 0.8], settings=5, finite_decay_times=5) == "inconclusive"
-    assert verdict(name, rho=0.5, ci=[0.1, 0.8], settings=8, finite_decay_times=7) == "inconclusive"
+def mixing(ci, settings=6, resolved=6, over_noise=2.1, stat=STAT):
+    return dict(rho=sum(ci) / 2, ci=ci, settings=settings, resolved_mixing_times=resolved,
+                min_beta_over_noise=over_noise, **stat)
+
+
+def test_mixing_predicts_beta():
+    assert verdict("mixing_predicts_beta", **mixing([0.01, 0.8])) == "reproduced"
+    assert verdict("mixing_predicts_beta", **mixing([0.0, 0.8])) == "not_reproduced"
+    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], settings=5, resolved=5)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], resolved=5)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], over_noise=2.0)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], stat=DRIFTING)) == "inconclusive"
+
+
+def test_mixing_predicts_gap_needs_no_beta_above_noise():
+    assert verdict("mixing_predicts_gap", **mixing([0.01, 0.8], over_noise=0.5)) == "reproduced"
+    assert verdict("mixing_predicts_gap", **mixing([-0.5, 0.8])) == "not_reproduced"
+    assert verdict("mixing_predicts_gap", **mixing([0.1, 0.8], resolved=5)) == "inconclusive"
+
+
+def test_ergodicity_claims():
+    assert verdict("runs_occupy_different_regions", median_distance_over_spread=2.0, **STAT) == "reproduced"
+    assert verdict("runs_occupy_different_regions", median_distance_over_spread=1.9, **STAT) == "not_reproduced"
+    assert verdict("runs_occupy_different_regions", median_distance_over_spread=9, **NOT_BURNT) == "inconclusive"
+    assert verdict("loss_averages_agree_across_runs", max_relative_risk_change=0.049, **STAT) == "reproduced"
+    assert verdict("loss_averages_agree_across_runs", max_relative_risk_change=0.05, **STAT) == "not_reproduced"
+    assert verdict("loss_averages_agree_across_runs", max_relative_risk_change=0.0, **DRIFTING) == "inconclusive"
+
+
+def test_sas_equals_classical_when_converged():
+    name = "sas_equals_classical_when_converged"
+    assert verdict(name, beta_sas=1.0099, beta_classical=1.0, max_relative_velocity=9e-6) == "reproduced"
+    assert verdict(name, beta_sas=1.0101, beta_classical=1.0, max_relative_velocity=9e-6) == "not_reproduced"
+    assert verdict(name, beta_sas=0.98, beta_classical=1.0, max_relative_velocity=9e-6) == "not_reproduced"
+    assert verdict(name, beta_sas=1.0, beta_classical=1.0, max_relative_velocity=1e-5) == "inconclusive"

@@ -90,11 +90,12 @@ def test_stacked_sgd_step_matches_a_loop_of_ordinary_models():
     weights = torch.full((M, B), 1.0 / B)
     weights[2] = torch.tensor([0.5, 0.5, 0.0, 0.0])  # a model with batch size 2
     lr = torch.tensor([0.1, 0.2, 0.3])
-    new, losses = stacked_sgd_step(model, weight_decay=0.01)(params, xb, yb, weights, lr)
+    wd = torch.tensor([0.01, 0.0, 0.2])  # one weight decay per model
+    new, losses = stacked_sgd_step(model, weight_decay=wd)(params, xb, yb, weights, lr)
     for m in range(M):
         ref = MLP(6, 5)
         ref.load_state_dict({k: v[m] for k, v in params.items()})
-        opt = torch.optim.SGD(ref.parameters(), lr=float(lr[m]), weight_decay=0.01)
+        opt = torch.optim.SGD(ref.parameters(), lr=float(lr[m]), weight_decay=float(wd[m]))
         keep = weights[m] > 0
         loss = F.cross_entropy(ref(xb[m][keep]), yb[m][keep])
         opt.zero_grad()
@@ -139,7 +140,7 @@ def test_twins_differ_and_runs_repeat(monkeypatch):
     twins = first["replaced"] >= 0
     assert np.all(first["twin_distance"][-1][twins] > 0)
     assert np.all(first["twin_distance"][:, ~twins] == 0)
-    assert first["trace"].shape == (6, 6, 16) and first["block_means"].shape == (6, 60 + 2 + 30, 4)
+    assert first["trace"].shape == (2, 6, 16) and first["block_means"].shape == (6, 60 + 2 + 30, 4)
 
 
 def test_bad_settings_and_divergence_are_reported(monkeypatch):
@@ -205,3 +206,74 @@ def test_asking_for_a_missing_gpu_is_a_clear_error():
         pytest.skip("a GPU is present")
     with pytest.raises(ConfigError, match="cuda"):
         SPEC.resolve("smoke", device="cuda")
+
+
+def test_layout_roles_and_per_setting_weight_decay():
+    layout = stability.twin_layout([[0.1, 8, 40, 0.02], [0.1, 8, 60]], 3, seed=0, n_null=2, perturbed=True,
+                                   weight_decay=0.005)
+    per = 1 + 3 + 2 + 1
+    assert list(layout.role[:per]) == [stability.BASE] + [stability.TWIN] * 3 + [stability.NULL] * 2 + [
+        stability.PERTURBED]
+    assert np.all(layout.wd[:per] == 0.02) and np.all(layout.wd[per:] == 0.005)
+    assert np.all(layout.base_of[per:] == per) and list(layout.bases) == [0, per]
+    assert np.all(layout.replaced[layout.role != stability.TWIN] == -1)
+
+
+def test_null_and_perturbed_runs(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    out = train_twin_ensemble(settings=[[0.1, 8, 40]], **SMALL, n_null=1, perturbation=1e-6)
+    null, pert = (int(np.flatnonzero(out["role"] == r)[0]) for r in (stability.NULL, stability.PERTURBED))
+    norm = np.linalg.norm  # the perturbed run starts a relative 1e-6 away; the null run elsewhere entirely
+    assert 0 < out["start_distance"][pert] < 1e-4 and out["start_distance"][null] > 1
+    assert out["twin_distance"][-1, null] > 2 * out["twin_distance"][-1, 1]
+    table = stability.summarise_twins(out, 5.0, 0.05)
+    assert table.beta.iloc[0] == pytest.approx(max(table.beta_self.iloc[0], table.beta_others.iloc[0]))
+    assert np.isfinite(table.null_beta.iloc[0]) and norm(out["weight_spread"]) > 0
+
+
+def test_full_batch_gradient_descent_is_deterministic_and_reads_every_example(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    kw = {**SMALL, "weight_decay": 0.1}
+    a = train_twin_ensemble(settings=[[0.05, 40, 40]], **kw, full_batch=True)
+    b = train_twin_ensemble(settings=[[0.05, 40, 40]], **{**kw, "seed": 0}, full_batch=True)
+    np.testing.assert_array_equal(a["block_means"], b["block_means"])
+    # one hand-made GD step of the base model on all 40 examples
+    data = fake_data(40, 2, 30, 4, 0)
+    model = MLP(16, 8)
+    params = init_stacked(model, 1, torch_generator(0, 104))
+    ref = MLP(16, 8)
+    ref.load_state_dict({k: v[0] for k, v in params.items()})
+    opt = torch.optim.SGD(ref.parameters(), lr=0.05, weight_decay=0.1)
+    for _ in range(20):  # the burn-in
+        opt.zero_grad()
+        F.cross_entropy(ref(data.x[:40]), data.y[:40]).backward()
+        opt.step()
+    assert a["burn_minibatch_loss"][-1, 0] == pytest.approx(
+        F.cross_entropy(ref(data.x[:40]), data.y[:40]).item(), rel=0.05)
+
+
+def test_norm_jumps_cycles_and_their_cv():
+    t = np.arange(1000)
+    norm = 2.0 - (t % 100) / 100  # a saw-tooth: one jump every 100 records
+    onsets = stability.norm_jumps(norm, 0.02)
+    assert list(np.diff(onsets)) == [100] * (len(onsets) - 1) and len(onsets) == 9
+    cv, (lo, hi) = stability.cv_with_ci(np.diff(onsets), numpy_rng(0))
+    assert cv == 0 and lo == hi == 0
+    rng = numpy_rng(1)
+    cv, (lo, hi) = stability.cv_with_ci(rng.exponential(size=400), rng)
+    assert lo < 1 < hi and cv == pytest.approx(1, abs=0.15)  # a Poisson process has CV 1
+
+
+def test_minima_distances():
+    a = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    assert stability.minima_distances(a) == pytest.approx([np.sqrt(2), 0.0])
+    assert stability.minima_distances(a[:1], a[1:]) == pytest.approx([np.sqrt(2)] * 2)
+
+
+def test_batch_norm_replicas_differ_and_the_first_repeats(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    one = stability.train_scale_invariant_bn(**BN_SMALL, replicas=2)
+    two = stability.train_scale_invariant_bn(**BN_SMALL, replicas=2)
+    np.testing.assert_array_equal(one["norm_w2"], two["norm_w2"])
+    assert list(one["replica"]) == [0, 1, 0, 1]
+    assert not np.allclose(one["norm_w2"][:, 0], one["norm_w2"][:, 1])

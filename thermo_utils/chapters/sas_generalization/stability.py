@@ -9,7 +9,12 @@ Here many small MLPs are trained at once with stacked parameters (``torch.func.f
 ``vmap``): for each setting (learning rate, batch size, training-set size) a *base* model on S and ``n_twins`` *twins*
 on S′_k, where one training example i_k of S is swapped for a fresh example z′_k. Every model starts from
 the same weights and reads the same stream of uniform numbers for its minibatches, so a base and its
-twins see the same batch positions: the only difference between them is the swapped example.
+twins see the same batch positions: the only difference between them is the swapped example. Two more
+kinds of model give the references: *null* runs train on the same S from other initial weights with another
+stream of minibatches (another seed: the noise floor of every time-average difference, and the inter-run
+distance), and a *perturbed* run repeats the base with its initial weights moved by a tiny relative amount
+(linear instability). Settings may also carry their own weight decay, and an ensemble may use full-batch
+gradient descent (the convergent regime, where SAS must reduce to classical stability).
 
 During a constant-rate tail, the clipped per-example losses of a fixed probe set (the training pool, the
 fresh examples, held-out test examples) are accumulated into block sums (for time averages and their
@@ -141,9 +146,10 @@ def flatten_stacked(params: dict) -> torch.Tensor:
     return torch.cat([p.reshape(p.shape[0], -1) for p in params.values()], dim=1)
 
 
-def stacked_sgd_step(model: nn.Module, weight_decay: float):
+def stacked_sgd_step(model: nn.Module, weight_decay):
     """A function (params, xb, yb, weights, lr) → (new params, batch losses) doing one SGD step for every
-    model at once: xb (M, B, d), yb (M, B), weights (M, B) summing to 1 per model, lr (M,).
+    model at once: xb (M, B, d), yb (M, B), weights (M, B) summing to 1 per model, lr (M,); ``weight_decay``
+    is one number or one per model (M,).
     Gradients come from ``vmap(grad_and_value(...))`` over the stacked parameters."""
 
     def batch_loss(p, xb, yb, weights):
@@ -158,7 +164,8 @@ def stacked_sgd_step(model: nn.Module, weight_decay: float):
             new = {}
             for name, p in params.items():
                 rate = lr.view(-1, *[1] * (p.dim() - 1))
-                new[name] = p - rate * (grads[name] + weight_decay * p)
+                decay = weight_decay.view(-1, *[1] * (p.dim() - 1)) if torch.is_tensor(weight_decay) else weight_decay
+                new[name] = p - rate * (grads[name] + decay * p)
         return new, losses.detach()
 
     return step
@@ -168,17 +175,25 @@ def stacked_sgd_step(model: nn.Module, weight_decay: float):
 # Layout of a twin ensemble
 
 
+BASE, TWIN, NULL, PERTURBED = 0, 1, 2, 3
+ROLES = ("base", "twin", "null", "perturbed")
+
+
 @dataclass(frozen=True)
 class TwinLayout:
-    """One row per model: its setting, learning rate, training-set size, and which example it swaps."""
+    """One row per model: its setting, learning rate, training-set size, weight decay, role, and which
+    example it swaps. Roles: base (S), twin (S′_k), null (S from another seed), perturbed (S, base's
+    initial weights moved by a tiny amount)."""
 
     lr: np.ndarray  # (M,)
     batch: np.ndarray  # (M,) batch size
     n: np.ndarray  # (M,) training-set size
-    setting: np.ndarray  # (M,) index of the (lr, batch, n) setting
+    setting: np.ndarray  # (M,) index of the setting
     base_of: np.ndarray  # (M,) index of the setting's base model (itself for a base)
-    replaced: np.ndarray  # (M,) position in S of the swapped example, −1 for a base
-    fresh: np.ndarray  # (M,) which fresh example replaces it, −1 for a base
+    replaced: np.ndarray  # (M,) position in S of the swapped example, −1 unless a twin
+    fresh: np.ndarray  # (M,) which fresh example replaces it, −1 unless a twin
+    wd: np.ndarray  # (M,) weight decay
+    role: np.ndarray  # (M,) BASE, TWIN, NULL or PERTURBED
 
     @property
     def is_twin(self) -> np.ndarray:
@@ -186,28 +201,37 @@ class TwinLayout:
 
     @property
     def bases(self) -> np.ndarray:
-        return np.flatnonzero(~self.is_twin)
+        return np.flatnonzero(self.role == BASE)
 
 
-def twin_layout(settings, n_twins: int, seed: int) -> TwinLayout:
-    """Every (lr, batch, n) setting gets a base model and ``n_twins`` twins. Twin k of every setting swaps
-    the same fresh example z′_k into S at a position drawn uniformly in [0, n) (one draw per n and k)."""
+def twin_layout(settings, n_twins: int, seed: int, n_null: int = 0, perturbed: bool = False,
+                weight_decay: float = 0.0) -> TwinLayout:
+    """Every setting (lr, batch, n) or (lr, batch, n, weight decay) gets a base model, ``n_twins`` twins,
+    ``n_null`` null runs and (if ``perturbed``) one perturbed run, in that order. Twin k of every setting
+    swaps the same fresh example z′_k into S at a position drawn uniformly in [0, n) (one draw per n and k).
+    Settings without their own weight decay use ``weight_decay``."""
     from thermo_utils.core.seeding import numpy_rng
 
-    if n_twins < 1:
-        raise ValueError("n_twins must be at least 1")
+    if n_twins < 1 or n_null < 0:
+        raise ValueError("n_twins must be at least 1 and n_null at least 0")
     rows = []
-    for setting, (lr, batch, n) in enumerate(settings):
-        if lr <= 0 or not 1 <= batch <= n:
-            raise ValueError(f"setting {setting}: need lr > 0 and 1 <= batch <= n, got {(lr, batch, n)}")
+    for setting, point in enumerate(settings):
+        if len(point) not in (3, 4):
+            raise ValueError(f"setting {setting}: expected (lr, batch, n[, weight decay]), got {point}")
+        lr, batch, n = point[:3]
+        wd = float(point[3]) if len(point) == 4 else float(weight_decay)
+        if lr <= 0 or not 1 <= batch <= n or wd < 0:
+            raise ValueError(f"setting {setting}: need lr > 0, 1 <= batch <= n and weight decay >= 0, got {point}")
         positions = numpy_rng(seed, 103, int(n)).choice(int(n), size=n_twins, replace=False)
         base = len(rows)
-        rows.append((lr, batch, n, setting, base, -1, -1))
-        rows += [(lr, batch, n, setting, base, int(positions[k]), k) for k in range(n_twins)]
+        rows.append((lr, batch, n, setting, base, -1, -1, wd, BASE))
+        rows += [(lr, batch, n, setting, base, int(positions[k]), k, wd, TWIN) for k in range(n_twins)]
+        rows += [(lr, batch, n, setting, base, -1, -1, wd, NULL)] * n_null
+        rows += [(lr, batch, n, setting, base, -1, -1, wd, PERTURBED)] * int(perturbed)
     cols = list(zip(*rows))
     return TwinLayout(np.array(cols[0], float), np.array(cols[1], int), np.array(cols[2], int),
                       np.array(cols[3], int), np.array(cols[4], int), np.array(cols[5], int),
-                      np.array(cols[6], int))
+                      np.array(cols[6], int), np.array(cols[7], float), np.array(cols[8], int))
 
 
 def training_index_map(layout: TwinLayout, data: TwinData, device="cpu") -> torch.Tensor:
@@ -233,19 +257,23 @@ def training_weights(layout: TwinLayout, data: TwinData, device="cpu") -> torch.
 
 
 def train_twin_ensemble(**kwargs) -> dict:
-    """Train every model of ``twin_layout(settings, n_twins)`` together (see :func:`_train_twin_ensemble`)."""
+    """Train every model of ``twin_layout(settings, n_twins, ...)`` together (see :func:`_train_twin_ensemble`)."""
     with single_thread():
         return _train_twin_ensemble(**kwargs)
 
 
 def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weight_decay: float,
-                        burn_in_steps: int, tail_steps: int, average_every: int, trace_every: int, n_blocks: int,
-                        n_test: int, n_trace: int, loss_cap: float, seed: int, progress: bool = False,
-                        device: str = "cpu") -> dict:
-    """Train every model of ``twin_layout(settings, n_twins)`` together with constant-rate SGD, each setting
-    being (learning rate, batch size, training-set size), and return the tail's records as NumPy arrays
-    (see the module docstring). Minibatches are drawn with replacement: at each step one stream of uniform
-    numbers u_1..u_Bmax is shared by all models; model m uses positions ⌊u_j·n_m⌋ for j ≤ B_m.
+                         burn_in_steps: int, tail_steps: int, average_every: int, trace_every: int, n_blocks: int,
+                         n_test: int, n_trace: int, loss_cap: float, seed: int, progress: bool = False,
+                         n_null: int = 0, perturbation: float = 0.0, full_batch: bool = False,
+                         device: str = "cpu") -> dict:
+    """Train every model of ``twin_layout(settings, n_twins, seed, n_null, perturbation > 0, weight_decay)``
+    together with constant-rate SGD, each setting being (learning rate, batch size, training-set size[, weight
+    decay]), and return the tail's records as NumPy arrays (see the module docstring). Minibatches are drawn
+    with replacement: at each step one stream of uniform numbers u_1..u_Bmax is shared by all models but the
+    null runs (which read a stream of their own); model m uses positions ⌊u_j·n_m⌋ for j ≤ B_m. With
+    ``full_batch`` every step uses all of each model's n examples (gradient descent; the batch sizes are ignored).
+    The perturbed run starts from the base's weights times (1 + perturbation·ξ), ξ standard normal.
     Raises DivergenceError naming the setting. Every tensor lives on ``device`` (a string: cpu, cuda, auto);
     the initial weights are drawn on the CPU, so they are the same on every device."""
     from tqdm.auto import tqdm
@@ -253,40 +281,58 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     from thermo_utils.core.device import resolve_device
 
     dev = resolve_device(device)
-
     records = tail_steps // average_every
     if records < 2 * n_blocks or n_blocks < 4 or records % n_blocks:
         raise ValueError(f"need n_blocks >= 4 dividing the records, at least 2 per block: tail_steps // "
                          f"average_every = {records}, n_blocks = {n_blocks}")
     if burn_in_steps % average_every or tail_steps % average_every or average_every % trace_every:
-        raise ValueError("burn_in_steps and tail_steps must be multiples of average_every, and average_every of trace_every")
+        raise ValueError("burn_in_steps and tail_steps must be multiples of average_every, and average_every of "
+                         "trace_every")
     if n_trace > n_test:
         raise ValueError(f"n_trace ({n_trace}) must not exceed n_test ({n_test})")
-    layout = twin_layout(settings, n_twins, seed)
+    if perturbation < 0:
+        raise ValueError(f"perturbation must be >= 0, got {perturbation}")
+    layout = twin_layout(settings, n_twins, seed, n_null=n_null, perturbed=perturbation > 0, weight_decay=weight_decay)
     data = mnist_twin_data(int(layout.n.max()), n_twins, n_test, side, seed, device=dev)
-    batch_max = int(layout.batch.max())
-    batch_mask = (torch.arange(batch_max, device=dev)[None, :]
-                  < torch.as_tensor(layout.batch, device=dev)[:, None]).float()
-    batch_mask /= batch_mask.sum(1, keepdim=True)
     M = len(layout.n)
+    n_max = int(layout.n.max())
+    batch_max = n_max if full_batch else int(layout.batch.max())
+    sizes = layout.n if full_batch else layout.batch
+    batch_mask = (torch.arange(batch_max, device=dev)[None, :] < torch.as_tensor(sizes, device=dev)[:, None]).float()
+    batch_mask /= batch_mask.sum(1, keepdim=True)
     model = MLP(side * side, hidden).to(dev)
     params = init_stacked(model, M, torch_generator(seed, 104), device=dev)
+    role = torch.as_tensor(layout.role, device=dev)
+    is_null = role == NULL
+    if n_null:
+        other = init_stacked(model, M, torch_generator(seed, 106), same=False, device=dev)
+        for name in params:
+            params[name][is_null] = other[name][is_null]
+    if perturbation > 0:
+        g = torch_generator(seed, 108)
+        for name, p in params.items():
+            xi = torch.randn(p.shape[1:], generator=g, device="cpu").to(dev)
+            params[name][role == PERTURBED] = p[role == PERTURBED] * (1 + perturbation * xi)
     batch_stream = device_generator(seed, 105, device=dev)
+    null_stream = device_generator(seed, 107, device=dev)
     index = training_index_map(layout, data, dev)
     train_w = training_weights(layout, data, dev)
     n_col = torch.as_tensor(layout.n, dtype=torch.float32, device=dev)[:, None]
     lr = torch.as_tensor(layout.lr, dtype=torch.float32, device=dev)
+    wd = torch.as_tensor(layout.wd, dtype=torch.float32, device=dev)
     base_of = torch.as_tensor(layout.base_of, device=dev)
+    traced = torch.as_tensor(layout.bases, device=dev)
     trace_idx = torch.arange(data.test_slice.start, data.test_slice.start + n_trace, device=dev)
+    full_rows = index[:, :batch_max] if full_batch else None
 
-    sgd_step = stacked_sgd_step(model, weight_decay)
+    sgd_step = stacked_sgd_step(model, wd)
 
     def check(where: str, values: torch.Tensor):
-        bad = ~torch.isfinite(values).reshape(M, -1).all(dim=1)
+        bad = ~torch.isfinite(values).reshape(len(values), -1).all(dim=1)
         if bad.any():
             m = int(torch.nonzero(bad)[0])
             raise DivergenceError(f"training diverged ({where}) at lr={layout.lr[m]:g}, batch={layout.batch[m]}, "
-                                  f"n={layout.n[m]}, weight_decay={weight_decay:g}: lower the learning rate")
+                                  f"n={layout.n[m]}, weight_decay={layout.wd[m]:g}: lower the learning rate")
 
     P = len(data.y)
     block_sums = torch.zeros(M, P, n_blocks, dtype=torch.float64, device=dev)
@@ -296,19 +342,28 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     series = {k: [] for k in ("train_risk", "test_risk", "snapshot_beta", "running_beta", "displacement",
                               "twin_distance", "velocity", "minibatch_loss")}
     start_weights = flatten_stacked(params)
+    weight_sum = torch.zeros_like(start_weights, dtype=torch.float64)
+    weight_sq = torch.zeros(M, dtype=torch.float64, device=dev)
     tail_start = previous = start_weights if burn_in_steps == 0 else None
-    burn_curve = {"step": [], "minibatch_loss": [], "displacement": []}
+    burn_curve = {"step": [], "minibatch_loss": [], "displacement": [], "twin_distance": []}
     window_loss = torch.zeros(M, device=dev)
     bar = tqdm(range(burn_in_steps + tail_steps), desc="twin training", disable=not progress, mininterval=2.0)
     with torch.no_grad():
         for step in bar:
-            u = torch.rand(batch_max, generator=batch_stream, device=dev)
-            rows = index.gather(1, (u[None, :] * n_col).long())
+            if full_batch:
+                rows = full_rows
+            else:
+                u = torch.rand(batch_max, generator=batch_stream, device=dev)[None, :].expand(M, -1)
+                if n_null:
+                    u_null = torch.rand(batch_max, generator=null_stream, device=dev)
+                    u = torch.where(is_null[:, None], u_null[None, :], u)
+                rows = index.gather(1, (u * n_col).long())
             params, losses = sgd_step(params, data.x[rows], data.y[rows], batch_mask, lr)
             window_loss += losses
             t = step + 1
             if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
-                trace.append(stacked_losses(model, params, data.x[trace_idx], data.y[trace_idx]))
+                sub = {name: p[traced] for name, p in params.items()}
+                trace.append(stacked_losses(model, sub, data.x[trace_idx], data.y[trace_idx]))
             if t % average_every:
                 continue
             flat = flatten_stacked(params)
@@ -319,6 +374,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                 burn_curve["step"].append(t)
                 burn_curve["minibatch_loss"].append(mean_window)
                 burn_curve["displacement"].append((flat - start_weights).norm(dim=1).cpu().numpy())
+                burn_curve["twin_distance"].append((flat - flat[base_of]).norm(dim=1).cpu().numpy())
                 if t == burn_in_steps:
                     tail_start = previous = flat
                 continue
@@ -331,6 +387,8 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
             block_counts[b] += 1
             cumulative += clipped
             running = cumulative / (r + 1)
+            weight_sum += flat.double()
+            weight_sq += (flat.double() ** 2).sum(1)
             series["train_risk"].append((clipped * train_w).sum(1).cpu().numpy())
             series["test_risk"].append(clipped[:, data.test_slice].mean(1).cpu().numpy())
             series["snapshot_beta"].append((clipped - clipped[base_of]).abs().amax(1).cpu().numpy())
@@ -340,18 +398,28 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
             series["twin_distance"].append((flat - flat[base_of]).norm(dim=1).cpu().numpy())
             series["minibatch_loss"].append(mean_window)
             previous = flat
+    mean_w = weight_sum / records
     out = {name: np.stack(values, axis=0) for name, values in series.items()}
     out.update(
-        trace=torch.stack(trace, dim=-1).cpu().numpy(),  # (M, n_trace, records · average_every / trace_every)
+        trace=torch.stack(trace, dim=-1).cpu().numpy(),  # (bases, n_trace, tail_steps / trace_every)
+        traced=layout.bases,
         block_means=(block_sums / torch.as_tensor(block_counts, device=dev)).cpu().numpy(),
         block_counts=block_counts,
         burn_step=np.array(burn_curve["step"]),
         burn_minibatch_loss=np.stack(burn_curve["minibatch_loss"]) if burn_curve["step"] else np.zeros((0, M)),
         burn_displacement=np.stack(burn_curve["displacement"]) if burn_curve["step"] else np.zeros((0, M)),
+        burn_twin_distance=np.stack(burn_curve["twin_distance"]) if burn_curve["step"] else np.zeros((0, M)),
+        start_distance=(start_weights - start_weights[base_of]).norm(dim=1).cpu().numpy(),
+        # the time-averaged weights, their RMS spread over the tail, and the distance of mean weights to the base's
+        mean_weights_distance=(mean_w - mean_w[base_of]).norm(dim=1).cpu().numpy(),
+        weight_spread=torch.sqrt((weight_sq / records - (mean_w ** 2).sum(1)).clamp(min=0)).cpu().numpy(),
+        weight_norm=mean_w.norm(dim=1).cpu().numpy(),
         record_step=burn_in_steps + average_every * np.arange(1, records + 1),
         lr=layout.lr, batch=layout.batch, n=layout.n, setting=layout.setting, base_of=layout.base_of,
-        replaced=layout.replaced, fresh=layout.fresh, train_weights=train_w.cpu().numpy(), n_pool=data.n_pool,
-        n_fresh=data.n_fresh, n_test=data.n_test, labels=data.y.cpu().numpy(),
+        replaced=layout.replaced, fresh=layout.fresh, wd=layout.wd, role=layout.role,
+        train_weights=train_w.cpu().numpy(), n_pool=data.n_pool,
+        n_fresh=data.n_fresh, n_test=data.n_test, labels=data.y.cpu().numpy(), trace_every=trace_every,
+        burn_in_steps=burn_in_steps, full_batch=full_batch,
     )
     return out
 
@@ -381,43 +449,62 @@ def train_scale_invariant_bn(**kwargs) -> dict:
 
 
 def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden: int, side: int, batch_size: int,
-                             steps: int, record_every: int, seed: int, progress: bool = False,
-                             device: str = "cpu") -> dict:
-    """Constant-rate SGD on the scale-invariant network, one model per weight decay (stacked, vmapped).
+                              steps: int, record_every: int, seed: int, progress: bool = False, replicas: int = 1,
+                              jump_min: float = 0.02, device: str = "cpu") -> dict:
+    """Constant-rate SGD on the scale-invariant network, one model per weight decay and replica (stacked, vmapped).
 
-    Returns per record (every ``record_every`` steps): the mean minibatch loss of the window, the norms of
-    W1 and W2, and the effective learning rate η/‖W2‖²; arrays have shape (records, models). Tensors live on
-    ``device``; the initial weights are drawn on the CPU (the same on every device), the minibatches on the device."""
+    Replica 0 of every weight decay starts from the same weights and reads the same minibatches; replica r > 0
+    has its own initial weights and minibatches (an independently trained net). Returns per record (every
+    ``record_every`` steps): the mean minibatch loss of the window, the norms of W1 and W2, and the effective
+    learning rate η/‖W2‖²; arrays have shape (records, models), models ordered weight decay by weight decay.
+    At every norm jump (see :func:`norm_jumps`, threshold ``jump_min``) the weights' direction of the record
+    before it, the end of a cycle, is kept: ``minima[m]`` is (cycles, dims), unit vectors of (W1/‖W1‖, W2/‖W2‖)/√2.
+    Tensors live on ``device``; the initial weights are drawn on the CPU (the same on every device), the
+    minibatches on the device."""
     from tqdm.auto import tqdm
 
     from thermo_utils.core.device import resolve_device
 
     dev = resolve_device(device)
-    weight_decays = torch.as_tensor(list(weight_decays), dtype=torch.float32, device=dev)
-    if weight_decays.numel() < 1 or (weight_decays < 0).any():
-        raise ValueError("weight_decays must be a non-empty list of non-negative numbers")
+    decays = [float(w) for w in weight_decays]
+    if not decays or min(decays) < 0 or replicas < 1:
+        raise ValueError("weight_decays must be a non-empty list of non-negative numbers, replicas >= 1")
     if batch_size < 2 or batch_size > n_train or steps < record_every or lr <= 0:
         raise ValueError(f"need 2 <= batch_size <= n_train, steps >= record_every and lr > 0; got batch_size="
                          f"{batch_size}, n_train={n_train}, steps={steps}, record_every={record_every}, lr={lr}")
     data = mnist_twin_data(n_train, 0, 0, side, seed, device=dev)
-    M, d = weight_decays.numel(), side * side
+    d = side * side
+    per_model_wd = [w for w in decays for _ in range(replicas)]
+    replica = torch.as_tensor([r for _ in decays for r in range(replicas)], device=dev)
+    M = len(per_model_wd)
     g = torch_generator(seed, 201)
     w1 = torch.randn(1, hidden, d, generator=g, device="cpu") / math.sqrt(d)
     w2 = torch.randn(1, hidden, hidden, generator=g, device="cpu") / math.sqrt(hidden)
     head = torch.randn(10, hidden, generator=g, device="cpu").to(dev)  # unit entries: logits large enough to fit
     params = {"w1": w1.expand(M, -1, -1).clone().to(dev), "w2": w2.expand(M, -1, -1).clone().to(dev)}
-    batches = device_generator(seed, 202, device=dev)
+    streams = [device_generator(seed, 202, device=dev)]
+    for r in range(1, replicas):
+        gr = torch_generator(seed, 203, r)
+        own1 = torch.randn(hidden, d, generator=gr, device="cpu") / math.sqrt(d)
+        own2 = torch.randn(hidden, hidden, generator=gr, device="cpu") / math.sqrt(hidden)
+        params["w1"][replica == r] = own1.to(dev)
+        params["w2"][replica == r] = own2.to(dev)
+        streams.append(device_generator(seed, 204, r, device=dev))
 
     def batch_loss(p, xb, yb):
         return F.cross_entropy(scale_invariant_logits(p, head, xb), yb)
 
-    step_grad = vmap(grad_and_value(batch_loss), in_dims=(0, None, None))
+    step_grad = vmap(grad_and_value(batch_loss), in_dims=(0, 0, 0))
     records = {"loss": [], "norm_w1": [], "norm_w2": []}
     window = torch.zeros(M, device=dev)
-    wd = weight_decays.view(-1, 1, 1)
+    wd = torch.as_tensor(per_model_wd, dtype=torch.float32, device=dev).view(-1, 1, 1)
+    minima = [[] for _ in range(M)]
+    previous_norm = previous_dir = None
+    rising = np.zeros(M, dtype=bool)
     with torch.no_grad():
         for step in tqdm(range(steps), desc="batch norm + weight decay", disable=not progress, mininterval=2.0):
-            rows = torch.randint(0, n_train, (batch_size,), generator=batches, device=dev)
+            rows = torch.stack([torch.randint(0, n_train, (batch_size,), generator=s, device=dev) for s in streams])
+            rows = rows[replica]
             with torch.enable_grad():
                 grads, losses = step_grad(params, data.x[rows], data.y[rows])
             for name in params:
@@ -427,16 +514,38 @@ def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden:
                 if not torch.isfinite(window).all():
                     m = int(torch.nonzero(~torch.isfinite(window))[0])
                     raise DivergenceError(f"batch-norm run diverged at lr={lr:g}, weight_decay="
-                                          f"{float(weight_decays[m]):g}: lower the learning rate")
+                                          f"{per_model_wd[m]:g}: lower the learning rate")
                 records["loss"].append((window / record_every).cpu().numpy().copy())
                 window.zero_()
-                records["norm_w1"].append(params["w1"].flatten(1).norm(dim=1).cpu().numpy())
-                records["norm_w2"].append(params["w2"].flatten(1).norm(dim=1).cpu().numpy())
+                n1, n2 = params["w1"].flatten(1).norm(dim=1), params["w2"].flatten(1).norm(dim=1)
+                direction = torch.cat([params["w1"].flatten(1) / n1[:, None], params["w2"].flatten(1) / n2[:, None]],
+                                      dim=1) / math.sqrt(2)
+                norm = n2.cpu().numpy()
+                if previous_norm is not None:
+                    up = norm > previous_norm * (1 + jump_min)
+                    for m in np.flatnonzero(up & ~rising):
+                        minima[m].append(previous_dir[m].cpu().numpy())
+                    rising = up
+                previous_norm, previous_dir = norm, direction
+                records["norm_w1"].append(n1.cpu().numpy())
+                records["norm_w2"].append(norm)
     out = {k: np.stack(v) for k, v in records.items()}
     out["effective_lr"] = lr / out["norm_w2"] ** 2
     out["step"] = record_every * np.arange(1, len(out["loss"]) + 1)
-    out["weight_decays"] = weight_decays.cpu().numpy()
+    out["weight_decays"] = np.array(per_model_wd)
+    out["replica"] = replica.cpu().numpy()
+    out["minima"] = [np.stack(m) if m else np.zeros((0, hidden * (d + hidden)), dtype=np.float32) for m in minima]
     return out
+
+
+def minima_distances(minima_a: np.ndarray, minima_b: np.ndarray | None = None) -> np.ndarray:
+    """Distances between cycle-end directions: consecutive cycles of one run when ``minima_b`` is None, else
+    every pair of cycle ends of two runs (independently trained nets)."""
+    a = np.asarray(minima_a, dtype=float)
+    if minima_b is None:
+        return np.linalg.norm(a[1:] - a[:-1], axis=1)
+    b = np.asarray(minima_b, dtype=float)
+    return np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2).ravel()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -560,54 +669,115 @@ def loss_decay_time(trace: np.ndarray, spacing: float, max_lag: int | None = Non
 
 
 def summarise_twins(run: dict, loss_cap: float, delta: float):
-    """One row per setting: time-averaged risks, the gap, β (several probe sets), its noise floor, the
-    one-snapshot stability, the loss decay time and the bound. ``run`` is train_twin_ensemble's output."""
+    """One row per setting: time-averaged risks, the gap, β and its parts (the swapped examples' own term, the
+    held-out supremum, the held-out mean), the same quantities for the null runs (the noise floor), the
+    stationarity z-score, the loss decay times, weight distances and the bound. ``run`` is train_twin_ensemble's
+    output."""
     import pandas as pd
 
     averages = time_averages(run["block_means"])
-    base_of, setting = run["base_of"], run["setting"]
-    twins = run["replaced"] >= 0
+    base_of, setting, role = run["base_of"], run["setting"], run["role"]
     n_pool, n_fresh = int(run["n_pool"]), int(run["n_fresh"])
     test = slice(n_pool + n_fresh, None)
+    diff = np.abs(averages - averages[base_of])
     diff_blocks = run["block_means"] - run["block_means"][base_of]
-    noise = block_standard_error(diff_blocks[twins]).max(axis=1)  # per twin: largest SE of a difference
-    tail = float(run["record_step"][-1] - run["record_step"][0] + run["record_step"][1] - run["record_step"][0])
-    spacing = tail / run["trace"].shape[-1]  # steps between traced readings
-    tau = loss_decay_time(run["trace"], spacing, max_lag=run["trace"].shape[-1] // 4)
-    beta_all = sas_beta(averages, base_of)
-    beta_test = sas_beta(averages, base_of, test)
-    mean_test = np.abs(averages - averages[base_of])[:, test].mean(axis=1)
+    noise = block_standard_error(diff_blocks).max(axis=1)  # per model: largest SE of a difference
+    spacing = float(run["trace_every"])
+    max_lag = run["trace"].shape[-1] // 4
+    acf = autocorrelation(run["trace"], max_lag)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a model whose traced losses are all constant
+        mean_acf = np.nanmean(acf, axis=1)
+    tau = np.atleast_1d(decay_time(mean_acf, spacing))
+    tau_int = np.atleast_1d(integrated_autocorrelation_time(mean_acf)) * spacing
+    z = halves_z_score(run["block_means"])
     last = slice(len(run["record_step"]) // 2, None)
+    quarter = max(1, len(run["record_step"]) // 4)
     rows = []
-    for s in np.unique(setting):
-        b = int(np.flatnonzero((setting == s) & ~twins)[0])
-        t = (setting == s) & twins
+    for j, b in enumerate(run["traced"]):
+        b = int(b)
+        s = setting[b]
+        twins = np.flatnonzero((setting == s) & (role == TWIN))
+        nulls = np.flatnonzero((setting == s) & (role == NULL))
+        pert = np.flatnonzero((setting == s) & (role == PERTURBED))
+        self_probe = np.zeros_like(diff[twins], dtype=bool)
+        for r, m in enumerate(twins):
+            self_probe[r, [run["replaced"][m], n_pool + run["fresh"][m]]] = True
+        twin_diff = diff[twins]
         train_risk = float(averages[b] @ run["train_weights"][b])
         test_risk = float(averages[b, test].mean())
-        beta = float(beta_all[t].max())
         n = int(run["n"][b])
-        snap = run["snapshot_beta"][last][:, t]
+        beta = float(twin_diff.max())
+        velocity = run["velocity"][:, b]
+        null_test = averages[nulls][:, test].mean(axis=1) if len(nulls) else np.array([np.nan])
+        nan = float("nan")
         rows.append(dict(
-            lr=float(run["lr"][b]), batch=int(run["batch"][b]), n=n, train_risk=train_risk, test_risk=test_risk,
+            lr=float(run["lr"][b]), batch=int(run["batch"][b]), n=n, weight_decay=float(run["wd"][b]),
+            burn_in_wd_times=float(run["burn_in_steps"] * run["lr"][b] * run["wd"][b]),
+            train_risk=train_risk, test_risk=test_risk,
             test_risk_se=float(averages[b, test].std(ddof=1) / np.sqrt(averages[:, test].shape[1])),
-            gap=test_risk - train_risk, beta=beta, beta_test=float(beta_test[t].max()),
-            beta_mean=float(mean_test[t].mean()), beta_noise=float(noise[t[twins]].max()),
-            snapshot_beta_mean=float(snap.mean()), snapshot_beta_cv=float((snap.std(0) / snap.mean(0)).mean()),
-            decay_time=float(tau[b]), twin_distance=float(run["twin_distance"][-1, t].mean()),
+            gap=test_risk - train_risk, beta=beta,
+            beta_self=float(np.where(self_probe, twin_diff, 0).max()),
+            beta_others=float(np.where(self_probe, 0, twin_diff).max()),
+            beta_test=float(twin_diff[:, test].max()), beta_mean=float(twin_diff[:, test].mean()),
+            beta_noise=float(noise[twins].max()),
+            # E|N(0, SE²)| = 0.8·SE: the part of the mean |Δ| that estimation noise alone would give
+            beta_mean_noise=float(0.8 * block_standard_error(diff_blocks[twins][:, test]).mean()),
+            null_beta=float(diff[nulls].max()) if len(nulls) else nan,
+            null_beta_test=float(diff[nulls][:, test].max()) if len(nulls) else nan,
+            null_mean=float(diff[nulls][:, test].mean()) if len(nulls) else nan,
+            null_test_risk=float(null_test.mean()),
+            null_risk_change=float(np.max(np.abs(null_test - test_risk)) / test_risk),
+            halves_z=float(np.median(np.abs(z[b]))),
+            decay_time=float(tau[j]), tau_int=float(tau_int[j]),
+            velocity_ratio=float(velocity[-quarter:].mean() / velocity[:quarter].mean()),
+            relative_velocity=float(velocity[-1] / run["weight_norm"][b]),
+            snapshot_beta_end=float(run["snapshot_beta"][-1, twins].max()),
+            snapshot_beta_mean=float(run["snapshot_beta"][last][:, twins].mean()),
+            twin_distance=float(run["twin_distance"][-1, twins].mean()),
+            null_distance=float(run["twin_distance"][-1, nulls].mean()) if len(nulls) else nan,
+            perturbed_start=float(run["start_distance"][pert].mean()) if len(pert) else nan,
+            perturbed_distance=float(run["twin_distance"][-1, pert].mean()) if len(pert) else nan,
+            null_mean_weights_distance=float(run["mean_weights_distance"][nulls].mean()) if len(nulls) else nan,
+            weight_spread=float(run["weight_spread"][b]),
             bound=float(sas_generalization_bound(train_risk, beta, n, loss_cap, delta)),
         ))
     return pd.DataFrame(rows)
 
 
-def sweep_settings(n_sizes, ref_lr, ref_batch, mixing_lrs, mixing_batches, mixing_n) -> list[list]:
-    """The (lr, batch, n) settings of both sweeps, without duplicates, as JSON-able lists."""
-    settings = [[float(ref_lr), int(ref_batch), int(n)] for n in n_sizes]
-    for lr in mixing_lrs:
-        for batch in mixing_batches:
-            point = [float(lr), int(batch), int(mixing_n)]
-            if point not in settings:
-                settings.append(point)
+def sweep_settings(n_sizes, ref_lr, ref_batch, weight_decay, mixing_weight_decays, mixing_n) -> list[list]:
+    """The (lr, batch, n, weight decay) settings of both sweeps, without duplicates, as JSON-able lists: the n
+    sweep at (ref_lr, ref_batch, weight_decay), the mixing sweep at (ref_lr, ref_batch, mixing_n) over the
+    weight decays, so that the mixing time changes at a fixed learning rate and batch size."""
+    settings = [[float(ref_lr), int(ref_batch), int(n), float(weight_decay)] for n in n_sizes]
+    for wd in mixing_weight_decays:
+        point = [float(ref_lr), int(ref_batch), int(mixing_n), float(wd)]
+        if point not in settings:
+            settings.append(point)
     return settings
+
+
+def norm_jumps(norm: np.ndarray, jump_min: float) -> np.ndarray:
+    """Onsets (record indices) of the jumps of a scale-invariant layer's norm: records where the norm grows by
+    more than ``jump_min`` (relative) over one record interval, consecutive records merged into one jump. Between
+    jumps weight decay shrinks the norm steadily, so each onset starts one cycle of the BN + weight-decay regime."""
+    norm = np.asarray(norm, dtype=float)
+    up = np.concatenate([[False], norm[1:] > norm[:-1] * (1 + jump_min)])
+    return np.flatnonzero(up & ~np.concatenate([[False], up[:-1]]))
+
+
+def cv_with_ci(intervals, rng: np.random.Generator, n_boot: int = 2000, level: float = 0.95):
+    """Coefficient of variation of the intervals and its percentile bootstrap interval (resampling intervals)."""
+    x = np.asarray(intervals, dtype=float)
+    if len(x) < 2:
+        return float("nan"), (float("nan"), float("nan"))
+    cv = float(x.std(ddof=1) / x.mean())
+    draws = rng.choice(x, size=(n_boot, len(x)))
+    boot = draws.std(axis=1, ddof=1) / draws.mean(axis=1)
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return cv, (float(lo), float(hi))
 
 
 def loss_spikes(loss: np.ndarray, floor: float, factor: float = 10.0) -> np.ndarray:
@@ -616,3 +786,38 @@ def loss_spikes(loss: np.ndarray, floor: float, factor: float = 10.0) -> np.ndar
     loss = np.asarray(loss, dtype=float)
     high = (loss > floor) & (loss > factor * np.median(loss))
     return np.flatnonzero(high & ~np.concatenate([[False], high[:-1]]))
+
+
+def stationarity(rows) -> dict:
+    """The stationarity gate's values over some settings (rows of :func:`summarise_twins`): the shortest burn-in in
+    weight-decay times 1/(ηλ) and the largest per-setting median |halves z-score|."""
+    return {"min_burn_in_wd_times": float(rows.burn_in_wd_times.min()), "max_halves_z": float(rows.halves_z.max())}
+
+
+def distance_curve(run: dict, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and ‖w_t(m) − w_t(base)‖ from the start through the burn-in to the end of the tail, for model ``m``."""
+    steps = np.concatenate([[0], run["burn_step"], run["record_step"]])
+    dist = np.concatenate([[run["start_distance"][m]], run["burn_twin_distance"][:, m], run["twin_distance"][:, m]])
+    return steps, dist
+
+
+def bn_cycle_table(bn: dict, jump_min: float, rng: np.random.Generator, n_boot: int = 2000):
+    """Per weight decay of :func:`train_scale_invariant_bn` (replica 0 and replica 1): the cycles found from the
+    jumps of ‖W2‖, their mean period and the coefficient of variation with a bootstrap interval, and the distances
+    between cycle-end directions within a run (neighbouring cycles) and across the two independent runs."""
+    import pandas as pd
+
+    rows = []
+    for wd in np.unique(bn["weight_decays"]):
+        m0, m1 = (int(np.flatnonzero((bn["weight_decays"] == wd) & (bn["replica"] == r))[0]) for r in (0, 1))
+        onsets = norm_jumps(bn["norm_w2"][:, m0], jump_min)
+        periods = np.diff(bn["step"][onsets])
+        cv, (lo, hi) = cv_with_ci(periods, rng, n_boot)
+        a, b = bn["minima"][m0], bn["minima"][m1]
+        rows.append(dict(
+            weight_decay=float(wd), cycles=len(periods), mean_period=float(periods.mean()) if len(periods) else np.nan,
+            period_cv=cv, cv_low=lo, cv_high=hi, ends=min(len(a), len(b)),
+            neighbour_distance=float(np.median(minima_distances(a))) if len(a) > 1 else np.nan,
+            independent_distance=float(np.median(minima_distances(a, b))) if len(a) and len(b) else np.nan,
+        ))
+    return pd.DataFrame(rows)
