@@ -36,13 +36,11 @@ def test_low_rank_threshold_and_saturation_gate():
 def test_spectrum_stable_rule_and_gate():
     m = {"fc_rank_ratio": 1.2, "fc_mean_ratio": 1.9, "lenet_rank_ratio": 1.1, "lenet_mean_ratio": 1.5,
          "fc_spectrum_ratio": 1.3, "lenet_spectrum_ratio": 1.99,
-         "fc_loss_ratio_20_to_100": 1.5, "lenet_loss_ratio_20_to_100": 1.9, "final_losses": [0.3, 0.2],
-         "chance_loss": math.log(10)}
+         "losses_at_20": [0.5, 0.1], "chance_loss": math.log(10)}
     assert verdict("spectrum_stable", m) == "reproduced"
     assert verdict("spectrum_stable", {**m, "fc_mean_ratio": 2.0}) == "not_reproduced"
     assert verdict("spectrum_stable", {**m, "lenet_spectrum_ratio": 12.7}) == "not_reproduced"
-    assert verdict("spectrum_stable", {**m, "lenet_loss_ratio_20_to_100": 2.05}) == "inconclusive"
-    assert verdict("spectrum_stable", {**m, "final_losses": [0.3, 0.5 * math.log(10)]}) == "inconclusive"
+    assert verdict("spectrum_stable", {**m, "losses_at_20": [0.58, 0.1]}) == "inconclusive"
 
 
 def test_weak_field_slopes_within_tolerance_on_every_problem():
@@ -72,13 +70,12 @@ def test_rgd_mean_path_needs_two_standard_errors():
 
 
 def test_published_rank_and_moments_within_a_factor_when_trained():
-    trained = {"loss_ratio_20_to_100": 1.5, "final_loss": 0.2, "chance_loss": math.log(10)}
+    trained = {"loss_at_20": 0.5, "chance_loss": math.log(10)}
     m = {"rank_percent": 1.2, "published_rank_percent": 0.6, **trained}
     assert verdict("{variant}_rank_published", m, variant="fc") == "reproduced"
     assert verdict("{variant}_rank_published", {**m, "rank_percent": 1.21}, variant="fc") == "not_reproduced"
     assert verdict("{variant}_rank_published", {**m, "rank_percent": 0.29}, variant="fc") == "not_reproduced"
-    assert verdict("{variant}_rank_published", {**m, "loss_ratio_20_to_100": 2.1}, variant="fc") == "inconclusive"
-    assert verdict("{variant}_rank_published", {**m, "final_loss": 1.2}, variant="lenet") == "inconclusive"
+    assert verdict("{variant}_rank_published", {**m, "loss_at_20": 0.58}, variant="fc") == "inconclusive"
     moments = {"mean_1e3": 0.5, "std_1e3": 30.0, "published_mean_1e3": 0.9, "published_std_1e3": 18.5, **trained}
     assert verdict("{variant}_moments_published", moments, variant="fc") == "reproduced"
     assert verdict("{variant}_moments_published", {**moments, "std_1e3": 40.0}, variant="fc") == "not_reproduced"

@@ -63,19 +63,20 @@ def _(m, t):
                         "the smaller rank, of the ratio of the i-th eigenvalues of two checkpoints) vary by less than "
                         "a factor {spread_max:g} across the checkpoints (the whole-spectrum condition was added after "
                         "the review: it can only make the claim harder to pass)",
-              thresholds={"spread_max": 2.0, "loss_ratio_max": 2.0, "chance_fraction": 0.5},
+              thresholds={"spread_max": 2.0, "learned_fraction": 0.25},
               section="diffusion_metric-singular")
 def spectrum_stable(m, t):
     return max(m["fc_rank_ratio"], m["fc_mean_ratio"], m["lenet_rank_ratio"], m["lenet_mean_ratio"],
                m["fc_spectrum_ratio"], m["lenet_spectrum_ratio"]) < t.spread_max
 
 
-@spectrum_stable.gated("both nets have learned (final training loss below {chance_fraction:g} of chance, ln 10) and "
-                       "the loss at 20 % is within a factor {loss_ratio_max:g} of the final one (past the transient, "
-                       "as a long training's 20 % is)")
+@spectrum_stable.gated("both nets have learned by the first checkpoint (training loss at 20 % below {learned_fraction:g} "
+                       "of chance, ln 10). Until the classroom run of issue 19 the gate also asked the loss at 20 % to "
+                       "be within a factor 2 of the final one; a net that memorises its training set (small-lenet "
+                       "here, and at the paper's 100 epochs) never meets that, so the claim could never be decided; "
+                       "the change turned an inconclusive verdict into a decided one and cannot make the claim pass")
 def _(m, t):
-    return (max(m["fc_loss_ratio_20_to_100"], m["lenet_loss_ratio_20_to_100"]) < t.loss_ratio_max
-            and max(m["final_losses"]) < t.chance_fraction * m["chance_loss"])
+    return max(m["losses_at_20"]) < t.learned_fraction * m["chance_loss"]
 
 
 PUBLISHED = {"fc": {"rank_percent": 0.6, "mean_1e3": 0.9, "std_1e3": 18.5},
@@ -84,21 +85,21 @@ PUBLISHED = {"fc": {"rank_percent": 0.6, "mean_1e3": 0.9, "std_1e3": 18.5},
 
 
 def _trained(m, t):
-    return m["loss_ratio_20_to_100"] < t.loss_ratio_max and m["final_loss"] < t.chance_fraction * m["chance_loss"]
+    return m["loss_at_20"] < t.learned_fraction * m["chance_loss"]
 
 
 @CLAIMS.claim(kind="paper", source="C&S Sec. 4", name="{variant}_rank_published", variants=("fc", "lenet"),
               statement="the rank of D for small-{variant} is the published fraction of d",
               paper="small-fc 0.6 %, small-lenet 1.8 % of d",
               criterion="measured rank / d within a factor {factor:g} of the published value",
-              thresholds={"factor": 2.0, "loss_ratio_max": 2.0, "chance_fraction": 0.5},
+              thresholds={"factor": 2.0, "learned_fraction": 0.25},
               section="diffusion_metric-singular")
 def rank_published(m, t):
     return 1 / t.factor <= m["rank_percent"] / m["published_rank_percent"] <= t.factor
 
 
-@rank_published.gated("the net is trained past its transient (loss at 20 % within a factor {loss_ratio_max:g} of the "
-                      "final one, final loss below {chance_fraction:g} of chance)")
+@rank_published.gated("the net has learned by the first checkpoint (training loss at 20 % below {learned_fraction:g} "
+                        "of chance; the published values are for trained nets)")
 def _(m, t):
     return _trained(m, t)
 
@@ -108,14 +109,14 @@ def _(m, t):
               paper="small-fc (0.9 ± 18.5)e-3, small-lenet (0.3 ± 2.11)e-3",
               criterion="measured mean and standard deviation of the d eigenvalues each within a factor {factor:g} of "
                         "the published ones (D = Cov_n ∇f_n of the mean loss, per example, as in the authors' code)",
-              thresholds={"factor": 2.0, "loss_ratio_max": 2.0, "chance_fraction": 0.5},
+              thresholds={"factor": 2.0, "learned_fraction": 0.25},
               section="diffusion_metric-singular")
 def moments_published(m, t):
     return all(1 / t.factor <= m[k] / m[f"published_{k}"] <= t.factor for k in ("mean_1e3", "std_1e3"))
 
 
-@moments_published.gated("the net is trained past its transient (loss at 20 % within a factor {loss_ratio_max:g} of "
-                         "the final one, final loss below {chance_fraction:g} of chance)")
+@moments_published.gated("the net has learned by the first checkpoint (training loss at 20 % below {learned_fraction:g} "
+                           "of chance; the published values are for trained nets)")
 def _(m, t):
     return _trained(m, t)
 
