@@ -90,3 +90,54 @@ def test_every_claim_names_its_section_and_kind():
     for spec in CLAIMS:
         assert spec.section.startswith("signnet-"), spec.name
         assert spec.kind in ("paper", "implied", "beyond", "check")
+
+
+def test_decomposition_control():
+    m = {"signnet_mse": [0.01, 0.02], "phi_flip_mse": [0.02, 0.03], "seeds": 2}
+    assert verdict("decomposition_control", m) == "reproduced"
+    assert verdict("decomposition_control", {**m, "phi_flip_mse": [0.02, 0.02]}) == "not_reproduced"
+    assert verdict("decomposition_control", {**m, "seeds": 1}) == "inconclusive"
+
+
+BLIND = {"wl_equivalent": True, "none_gap": [0.0, 1e-16, 2e-16]}
+
+
+def test_expressivity_gin():
+    assert verdict("expressivity_gin", BLIND) == "reproduced"
+    assert verdict("expressivity_gin", {**BLIND, "none_gap": [0.0, 1e-10, 0.0]}) == "not_reproduced"
+    assert verdict("expressivity_gin", {**BLIND, "wl_equivalent": False}) == "not_reproduced"
+
+
+@pytest.mark.parametrize("kind", ["signnet", "basisnet"])
+def test_expressivity_encoders(kind):
+    name = f"expressivity_{kind}"
+    m = {**BLIND, f"{kind}_gap": [2e-3, 2e-4, 1e-2], f"{kind}_spread": [4e-4, 4e-5, 1e-16]}
+    assert verdict(name, m) == "reproduced"
+    # a gap no larger than the spread over eigenbases is not a distinction
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 4e-5, 1e-2]}) == "not_reproduced"
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 2e-4, 1e-8], f"{kind}_spread": [0, 0, 0]}) == "not_reproduced"
+    # decided only where message passing is shown blind
+    assert verdict(name, {**m, "none_gap": [0.0, 1e-3, 0.0]}) == "inconclusive"
+    assert verdict(name, {**m, "wl_equivalent": False}) == "inconclusive"
+
+
+def gap(key, mean, low, high, seeds=3):
+    return {"seeds": seeds, f"{key}_mean": mean, f"{key}_low": low, f"{key}_high": high}
+
+
+@pytest.mark.parametrize("name,key", [("texture_flip_collapses", "raw_minus_flip"),
+                                      ("texture_signnet_vs_flip", "signnet_minus_flip")])
+def test_texture_collapse(name, key):
+    assert verdict(name, gap(key, 3.0, 0.1, 5.9)) == "reproduced"
+    assert verdict(name, gap(key, 2.9, 0.1, 5.7)) == "inconclusive"  # resolved above 0, not below 3 dB
+    assert verdict(name, gap(key, 1.0, -0.5, 2.9)) == "not_reproduced"
+    assert verdict(name, gap(key, 11.0, 10.0, 12.0, seeds=2)) == "inconclusive"
+
+
+@pytest.mark.parametrize("other", ["raw", "abs"])
+def test_texture_non_inferiority(other):
+    name, key = f"texture_signnet_vs_{other}", f"signnet_minus_{other}"
+    assert verdict(name, gap(key, 0.2, -0.49, 0.9)) == "reproduced"
+    assert verdict(name, gap(key, -0.2, -0.51, 0.1)) == "inconclusive"
+    assert verdict(name, gap(key, -11.0, -12.0, -0.51)) == "not_reproduced"
+    assert verdict(name, gap(key, 0.2, 0.1, 0.3, seeds=2)) == "inconclusive"

@@ -432,15 +432,27 @@ class SignMLP(nn.Module):
 
 
 class SignNetMLP(nn.Module):
-    """rho([phi(v_j) + phi(-v_j)]_j) with phi and rho MLPs: the decomposition theorem as a network."""
+    """rho([phi(v_j) + phi(-v_j)]_j) with phi and rho MLPs: the decomposition theorem as a network.
 
-    def __init__(self, k: int, n: int, hidden: int):
+    ``symmetric=False`` is the control: the same rho([phi(v_j)]_j), not symmetrised, trained with a random sign
+    per vector at every step (so it differs from SignNet only by the symmetrisation).
+    """
+
+    def __init__(self, k: int, n: int, hidden: int, symmetric: bool = True):
         super().__init__()
+        self.symmetric = symmetric
         self.phi = mlp([n, hidden, hidden])
         self.rho = mlp([k * hidden, hidden, 1])
 
     def forward(self, v):
-        return self.rho((self.phi(v) + self.phi(-v)).flatten(1)).squeeze(-1)
+        if self.symmetric:
+            return self.rho((self.phi(v) + self.phi(-v)).flatten(1)).squeeze(-1)
+        if self.training:
+            v = v * (torch.randint(0, 2, v.shape[:2] + (1,), device=v.device).to(v.dtype) * 2 - 1)
+        return self.rho(self.phi(v).flatten(1)).squeeze(-1)
+
+
+SIGN_TARGET_KINDS = ("plain", "flip", "abs", "signnet", "phi_flip")
 
 
 def sign_target_point(kind: str, seed: int, k: int, n: int, n_train: int, n_test: int, epochs: int, hidden: int,
@@ -449,8 +461,8 @@ def sign_target_point(kind: str, seed: int, k: int, n: int, n_train: int, n_test
 
     Inputs are k independent random unit vectors in R^n; the target's coefficients come from ``seed`` too.
     """
-    if kind not in ("plain", "flip", "abs", "signnet"):
-        raise ValueError(f"unknown model {kind!r}; valid: plain, flip, abs, signnet")
+    if kind not in SIGN_TARGET_KINDS:
+        raise ValueError(f"unknown model {kind!r}; valid: {', '.join(SIGN_TARGET_KINDS)}")
     with single_thread():
         return _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr, resolve_device(device))
 
@@ -463,7 +475,10 @@ def _fit_sign_target(kind, seed, k, n, n_train, n_test, epochs, hidden, lr, devi
     target = sign_invariant_target(vectors, seed)
     target = (target - target[:n_train].mean()) / target[:n_train].std()
     torch.manual_seed(seed)
-    model = (SignNetMLP(k, n, hidden) if kind == "signnet" else SignMLP(k, n, hidden, kind)).to(device)
+    if kind in ("signnet", "phi_flip"):
+        model = SignNetMLP(k, n, hidden, symmetric=kind == "signnet").to(device)
+    else:
+        model = SignMLP(k, n, hidden, kind).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     x_train, y_train, x_test, y_test = vectors[:n_train], target[:n_train], vectors[n_train:], target[n_train:]
     for epoch in range(epochs):
