@@ -87,21 +87,23 @@ def _accuracy(model, params, x, y) -> np.ndarray:
     return (logits.argmax(-1) == y).float().mean(-1).cpu().numpy()
 
 
-def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, generator):
-    """Continue training; skip one epoch to re-equilibrate, then read T per step and per epoch.
+def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, generator, settle_epochs=1):
+    """Continue training; skip ``settle_epochs`` epochs to re-equilibrate, then read T per step and per epoch
+    over the remaining ``measure_epochs − settle_epochs``.
 
     The training loss after each measured epoch is returned too, and the per-step temperature of each
     layer averaged over each measured epoch (``per_step_by_epoch``, [epoch, member]): their drifts say whether
     the run was at equilibrium."""
     trainer = _Trainer(model, params, optimizer, rates, generator)
-    trainer.epoch(x, y, batch)
+    for _ in range(settle_epochs):
+        trainer.epoch(x, y, batch)
     per_step, per_epoch = Thermometer(params, ensemble=True), Thermometer(params, ensemble=True)
     losses = []
-    for _ in range(measure_epochs - 1):
+    for _ in range(measure_epochs - settle_epochs):
         losses.append(trainer.epoch(x, y, batch, on_step=per_step.read))
         per_epoch.read()
     diverged = ~np.isfinite(np.stack(losses)).all(axis=0)
-    epochs = measure_epochs - 1
+    epochs = measure_epochs - settle_epochs
     sizes = {name: int(np.prod(p.shape[1:])) for name, p in params.items()}
     by_epoch = {name: per_step.series(name).reshape(epochs, -1, len(rates)).mean(axis=1) for name in params}
     return {
@@ -125,7 +127,7 @@ def temperature_drift(by_epoch: np.ndarray) -> np.ndarray:
 
 def network_sweep(optimizer: str, rates, batch_sizes, base_rate: float, base_batch: int, n_seeds: int,
                   n_train: int, hidden: int, pretrain_epochs: int, measure_epochs: int, seed: int,
-                  device: str = "cpu") -> dict:
+                  device: str = "cpu", settle_epochs: int = 1) -> dict:
     """Pre-train ``n_seeds`` MLPs, then measure equilibrium temperatures over ``rates`` (at ``base_batch``)
     and over ``batch_sizes`` (at ``base_rate``), continuing from the same pre-trained states.
 
@@ -134,14 +136,17 @@ def network_sweep(optimizer: str, rates, batch_sizes, base_rate: float, base_bat
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer {optimizer!r} not in {OPTIMIZERS}")
+    if not 1 <= settle_epochs <= measure_epochs - 2:
+        raise ValueError(f"need 1 <= settle_epochs <= measure_epochs - 2 (two measured epochs at least), got "
+                         f"settle_epochs={settle_epochs}, measure_epochs={measure_epochs}")
     dev = resolve_device(device)
     with single_thread():
         return _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds, n_train, hidden,
-                              pretrain_epochs, measure_epochs, seed, dev)
+                              pretrain_epochs, measure_epochs, seed, dev, settle_epochs)
 
 
 def _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds, n_train, hidden,
-                   pretrain_epochs, measure_epochs, seed, dev) -> dict:
+                   pretrain_epochs, measure_epochs, seed, dev, settle_epochs) -> dict:
     x, y, xt, yt = mnist_tensors(n_train, dev)
     torch.manual_seed(seed)
     models = []
@@ -169,12 +174,12 @@ def _network_sweep(optimizer, rates, batch_sizes, base_rate, base_batch, n_seeds
 
     rate_params = repeat_params(params, len(rates))
     rate_result = _measure(model, rate_params, optimizer, list(rates) * n_seeds, x, y, base_batch,
-                           measure_epochs, generator)
+                           measure_epochs, generator, settle_epochs)
     by_batch = []
     for b in batch_sizes:
         batch_params = {n: p.clone() for n, p in params.items()}
         by_batch.append(regroup(_measure(model, batch_params, optimizer, [base_rate] * n_seeds, x, y, b,
-                                         measure_epochs, generator), 1))
+                                         measure_epochs, generator, settle_epochs), 1))
     batch_result = {
         key: {layer: np.concatenate([r[key][layer] for r in by_batch], axis=1) for layer in by_batch[0][key]}
         for key in ("per_step", "per_epoch")
