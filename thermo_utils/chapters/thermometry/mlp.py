@@ -118,10 +118,14 @@ def _measure(model, params, optimizer, rates, x, y, batch, measure_epochs, gener
 def temperature_drift(by_epoch: np.ndarray) -> np.ndarray:
     """|T(last measured epoch) / T(first) − 1| of the seed-mean per-step temperature, per setting.
 
-    ``by_epoch`` is [epoch, seed, setting]; seeds whose temperature is not finite are left out.
+    ``by_epoch`` is [epoch, seed, setting]; a seed whose temperature is not finite at some epoch (it diverged) is
+    left out of that setting at every epoch; a setting with no seed left gives nan.
     """
-    with np.errstate(invalid="ignore"):
-        mean = np.nanmean(np.where(np.isfinite(by_epoch), by_epoch, np.nan), axis=1)
+    finite = np.isfinite(by_epoch).all(axis=0, keepdims=True)
+    kept = np.where(finite, by_epoch, 0.0)
+    count = finite.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = kept.sum(axis=1) / count
         return np.abs(mean[-1] / mean[0] - 1)
 
 
