@@ -171,7 +171,10 @@ def _(m, t):
               paper="SNR ≈ 0.58 = 1/√3, independent of the distance",
               criterion="over the converging rates with η ≤ 0.1 (the small-step limit of the derivation): median SNR "
                         "within {rel_tol:.0%} of 1/√3 and max/min < {spread_max:g}",
-              thresholds={"rel_tol": 0.05, "spread_max": 1.1, "min_rates": 3}, section="fes-snr")
+              thresholds={"rel_tol": 0.05, "spread_max": 1.1, "min_rates": 3}, section="fes-snr",
+              note="Unstable across seeds at classroom: the median is within 0.6 % of 1/√3 at seeds 0, 1, 2, but the "
+                   "spread over the 40 rates is 1.094, 1.094, 1.102 against 1.1 — the SNR creeps up towards η = 0.1 (a "
+                   "finite-step effect), so the spread part sits on its threshold.")
 def toy_snr_op_constant(m, t):
     return abs(m["median_snr"] / m["theory"] - 1) < t.rel_tol and m["spread"] < t.spread_max
 
@@ -203,7 +206,8 @@ def _(m, t):
                         "is within a factor {factor:g} of the published value",
               thresholds={"factor": 1.5, "relaxation_min": 10.0}, section="fes-snr",
               note="First read at one point per seed (the last log step), which varied between seeds (0.013 and 0.023 "
-                   "at η = 1e-3 for seeds 0 and 1); the tail median replaced it, with the factor unchanged.")
+                   "at η = 1e-3 for seeds 0 and 1); the tail median replaced it, with the factor unchanged. With it, "
+                   "η = 1e-3 gives 0.0166, 0.0170, 0.0194 at seeds 0, 1, 2 (published ≈ 0.03).")
 def toy_snr_up_published(m, t):
     return 1 / t.factor <= m["snr"] / m["published"] <= t.factor
 

@@ -50,7 +50,7 @@ SPEC = ConfigSpec(
                           toy_tail=500, path_etas=(2.44e-3, 6.9e-2), k_sphere=3, k_graph=50, smoothing=0.3,
                           eps_fraction=0.01, toy_eps_fraction=0.0, iso_dim=5, iso_sigma=2.0,
                           iso_etas=(0.002, 0.003, 0.0045, 0.007, 0.01, 0.015, 0.022, 0.033, 0.05), iso_chains=100,
-                          iso_steps=6000, net_etas=(0.006, 0.012, 0.025, 0.05, 0.1), up_width=2, op_width=6,
+                          iso_steps=6000, net_etas=(0.006, 0.012, 0.025, 0.05, 0.1, 0.2), up_width=2, op_width=6,
                           net_steps=4000, n_train=4096, image_size=8, batch=128, window=100, n_windows=8,
                           n_stationary=2, snr_batches=8, executor="processes", device="cpu"),
         "paper": dict(toy_rates=80, toy_eta_min=1e-3, toy_eta_max=10.0, toy_steps=50000, toy_seeds=8,
