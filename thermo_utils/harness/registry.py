@@ -43,8 +43,9 @@ CHAPTERS = (
     Chapter("sas_generalization", "Generalization without convergence", "Jegelka (talk): Chandramoorthy et al. 2022",
             _budget(60, 360), "about 2–4 CPU-hours, or tens of minutes on a GPU; progress bars show the pace."),
     Chapter("signnet_basisnet", "Sign- and basis-invariant networks", "Jegelka (talk): Lim et al. 2023",
-            _budget(60, 360), "about 1–2 CPU-hours for the counting benchmark, plus several GPU-hours of ZINC "
-            "when its files are present."),
+            _budget(60, 360), "about 1–2 CPU-hours for the counting benchmark (more for graphs of up to 30 nodes), "
+            "several CPU-hours for the texture fields (10,242 vertices, 512 eigenfunctions, 20 fits; minutes on a "
+            "GPU), plus several GPU-hours of ZINC when its files are present."),
     Chapter("thermophoresis", "Thermophoresis: SGD's pull towards low gradient noise", "Wei & Schwab (ICLR 2021 submission)",
             _budget(60, 300), "hours on a CPU (about 40,000 steps per two-layer setting with 20 seeds, deep nets "
             "for thousands of steps on all of Fashion-MNIST); cached point by point."),
