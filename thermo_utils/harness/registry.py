@@ -51,7 +51,9 @@ CHAPTERS = (
             "for thousands of steps on all of Fashion-MNIST); cached point by point."),
     Chapter("diffusion_metric", "The diffusion matrix of SGD as a metric", "Fioresi, Chaudhari & Soatto 2020",
             _budget(60, 300), "several CPU-hours (100 epochs of small-fc and small-lenet on all of MNIST, D from "
-            "8,192 examples, 4,096 SGD runs, 10⁵-step trajectories), about an hour on a GPU."),
+            "8,192 examples, 4,096 SGD chains for the mean path and 1,024 × 5·10⁴-step chains for the stationary "
+            "state, 10⁵ + 10⁵-step tiny-net trajectories at rate 10⁻³ and their matched control); GPU cost not "
+            "measured."),
     Chapter("free_energy_sphere", "SGD as free-energy minimization on the sphere", "Sadrtdinov et al. 2025",
             _budget(60, 480), "GPU-days (2 widths × 22 rates × 1.6 M projected-SGD steps on 60,000 images); "
             "each width is cached when it finishes."),
