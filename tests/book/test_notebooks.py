@@ -74,3 +74,14 @@ def test_first_cell_installs_the_package_from_the_books_repository_without_repla
     assert f"git+{url}" in first, f"{chapter.slug}: the install cell must use the repository of _config.yml ({url})"
     assert not any(flag in first for flag in ("--upgrade", "-U", "--force-reinstall", "torch==", "numpy==")), (
         "the install must keep a torch or numpy that already satisfies the package's ranges")
+
+
+@pytest.mark.parametrize("chapter", WRITTEN, ids=lambda c: c.slug)
+def test_papermill_documents_every_parameter(chapter):
+    import papermill
+
+    spec = importlib.import_module(f"thermo_utils.chapters.{chapter.slug}.config").SPEC
+    inferred = papermill.inspect_notebook(str(chapter.notebook))
+    assert set(inferred) == {"profile", "seed", *spec.fields}, f"{chapter.slug}: papermill reads {sorted(inferred)}"
+    for name, field in spec.fields.items():
+        assert inferred[name]["help"].startswith(field.doc), f"{chapter.slug}.{name}: help {inferred[name]['help']!r}"

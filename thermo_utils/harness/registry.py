@@ -46,9 +46,11 @@ CHAPTERS = (
             _budget(60, 360), "about 1–2 CPU-hours for the counting benchmark (more for graphs of up to 30 nodes), "
             "several CPU-hours for the texture fields (10,242 vertices, 512 eigenfunctions, 20 fits; minutes on a "
             "GPU), plus several GPU-hours of ZINC when its files are present."),
-    Chapter("thermophoresis", "Thermophoresis: SGD's pull towards low gradient noise", "Wei & Schwab (ICLR 2021 submission)",
-            _budget(60, 300), "hours on a CPU (about 40,000 steps per two-layer setting with 20 seeds, deep nets "
-            "for thousands of steps on all of Fashion-MNIST); cached point by point."),
+    Chapter("thermophoresis", "Thermophoresis: SGD's pull towards low gradient noise",
+            "Wei & Schwab (ICLR 2021 submission)", _budget(60, 300),
+            "hours on a CPU (about 40,000 steps per two-layer setting with 24 seeds, deep nets for thousands of "
+            "steps on all of Fashion-MNIST, the Fashion-MNIST appendix at batches of 1000–4000 for 5000 steps); "
+            "cached point by point."),
     Chapter("diffusion_metric", "The diffusion matrix of SGD as a metric", "Fioresi, Chaudhari & Soatto 2020",
             _budget(60, 300), "several CPU-hours (100 epochs of small-fc and small-lenet on all of MNIST, D from "
             "8,192 examples, 4,096 SGD chains for the mean path and 1,024 × 5·10⁴-step chains for the stationary "
