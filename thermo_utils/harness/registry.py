@@ -35,8 +35,9 @@ def _budget(smoke: int, classroom: int) -> dict:
 
 CHAPTERS = (
     Chapter("thermometry", "Thermometry: the kinetic temperature of SGD", "the book's foundation", _budget(60, 240),
-            "about 2 hours on a 2-core CPU (the quadratic grid dominates: 1,024 chains × 200,000 steps per point), "
-            "minutes on a GPU."),
+            "about 2 hours on a 2-core CPU for the quadratic grid (1,024 chains × 200,000 steps per point) plus "
+            "several CPU-hours for the MLP sweeps (60,000 images, 20 epochs per setting; not measured); on a GPU "
+            "the MLP sweeps take minutes (device=auto), while the quadratic is NumPy and stays on the CPU."),
     Chapter("gnn_temperature", "Layer temperatures of graph neural networks", "Lapenna et al. 2023",
             _budget(60, 600), "about 40 CPU-hours for the GCN and 120 for the GAT; the chapter prints its own "
             "estimate for the chosen sizes."),
