@@ -53,3 +53,16 @@ def test_collect_records_the_results_present_without_running(tmp_path, monkeypat
     assert record["seeds"] == [0, 2] and record["chapters"]["thermometry"] == {}  # no results of that chapter here
     table = robustness.verdict_table("smoke", [0, 2], ["alpha"])
     assert table["alpha"]["alpha.a"] == {"0": "reproduced", "2": "reproduced"}
+
+
+def test_another_seed_never_overwrites_the_books_figures(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from thermo_utils.chapters.thermometry.config import SPEC
+    from thermo_utils.harness.plotting import new_figure, save_figure
+
+    monkeypatch.setenv("THERMO_BUILD", str(tmp_path))
+    paths = [save_figure(new_figure()[0], SPEC.resolve("smoke", seed=seed), "fig-x") for seed in (0, 1)]
+    assert paths[0] == tmp_path / "figures" / "smoke" / "thermometry" / "fig-x.png"
+    assert paths[1] == tmp_path / "figures" / "smoke" / "thermometry" / "seed-1" / "fig-x.png"

@@ -34,8 +34,8 @@ def executed_dir(profile: str, seed: int = 0) -> Path:
     return _seeded(build_dir() / "executed" / profile, seed)
 
 
-def figures_dir(profile: str, chapter: str) -> Path:
-    return build_dir() / "figures" / profile / chapter
+def figures_dir(profile: str, chapter: str, seed: int = 0) -> Path:
+    return _seeded(build_dir() / "figures" / profile / chapter, seed)
 
 
 def sweep_cache_dir(profile: str, chapter: str) -> Path:

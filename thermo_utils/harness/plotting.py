@@ -41,7 +41,7 @@ def stamp(fig, config) -> None:
 def save_figure(fig, config, name: str):
     """Stamp the figure and save it as PNG beside the chapter's other figures; return the path."""
     stamp(fig, config)
-    folder = figures_dir(config.profile, config.chapter)
+    folder = figures_dir(config.profile, config.chapter, config.seed)  # another seed never overwrites the book's
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fig.savefig(path, bbox_inches="tight")

@@ -42,7 +42,9 @@ CHAPTERS = (
             _budget(60, 600), "about 40 CPU-hours for the GCN and 120 for the GAT; the chapter prints its own "
             "estimate for the chosen sizes."),
     Chapter("sas_generalization", "Generalization without convergence", "Jegelka (talk): Chandramoorthy et al. 2022",
-            _budget(60, 360), "about 2–4 CPU-hours, or tens of minutes on a GPU; progress bars show the pace."),
+            _budget(60, 360), "about 15–20 CPU-hours on 2 cores (estimated from operation counts: 286 MLPs "
+            "196-128-10, 220k steps, 26k probes every 100 steps); on one data-centre GPU an estimated 0.5–1 h (not "
+            "measured); progress bars show the pace."),
     Chapter("signnet_basisnet", "Sign- and basis-invariant networks", "Jegelka (talk): Lim et al. 2023",
             _budget(60, 360), "about 1–2 CPU-hours for the counting benchmark (more for graphs of up to 30 nodes), "
             "several CPU-hours for the texture fields (10,242 vertices, 512 eigenfunctions, 20 fits; minutes on a "
