@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from thermo_utils.chapters.signnet_basisnet.claims import CLAIMS
+from thermo_utils.chapters.signnet_basisnet.claims import CLAIMS, log_mse_gap, pair_decision
 from thermo_utils.harness.claims import ClaimError, judge
 
 
@@ -52,11 +52,52 @@ def test_permutation_equivariance_reads_all_three_encoders():
         verdict("permutation_equivariance", {"signnet_permutation": 0.0, "signnet_deepsets_permutation": 0.0})
 
 
-def test_decomposition_every_seed_and_gate():
-    m = {"signnet_mse": [0.01, 0.03], "flip_mse": [0.05, 0.031], "abs_mse": [0.6, 0.7], "seeds": 2}
-    assert verdict("decomposition", m) == "reproduced"
-    assert verdict("decomposition", {**m, "flip_mse": [0.05, 0.03]}) == "not_reproduced"
-    assert verdict("decomposition", {**m, "signnet_mse": [0.01], "flip_mse": [0.05], "seeds": 1}) == "inconclusive"
+def test_log_mse_gap_is_a_paired_t_interval_of_log_mse():
+    # log ratios -1, -2, -3: mean -2, sd 1, half-width t_{0.975, 2} / sqrt(3) = 4.302653 / 1.732051
+    e = math.e
+    g = log_mse_gap([1.0, 1.0, 1.0], [e, e ** 2, e ** 3])
+    assert g["pairs"] == 3 and g["mean"] == pytest.approx(-2.0)
+    assert g["high"] == pytest.approx(-2.0 + 4.302653 / math.sqrt(3), rel=1e-6)
+    assert g["low"] == pytest.approx(-2.0 - 4.302653 / math.sqrt(3), rel=1e-6)
+    # a scale factor common to both models cancels
+    assert log_mse_gap([10.0, 10.0, 10.0], [10 * e, 10 * e ** 2, 10 * e ** 3])["high"] == pytest.approx(g["high"])
+    assert math.isnan(log_mse_gap([0.0, 1.0, 1.0], [1.0, 2.0, 3.0])["high"])
+    with pytest.raises(ValueError):
+        log_mse_gap([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def decomposition_m(other, signnet, values):
+    return {"signnet_mse": signnet, other: values, "seeds": len(signnet)}
+
+
+@pytest.mark.parametrize("name,other", [("decomposition", "flip_mse"), ("decomposition_control", "phi_flip_mse")])
+def test_decomposition_paired_interval(name, other):
+    s = [0.01, 0.02, 0.04]
+    # log ratios -1, -1.1, -1.2: interval well below 0
+    assert verdict(name, decomposition_m(other, s, [x * math.exp(1 + 0.1 * i) for i, x in enumerate(s)])) \
+        == "reproduced"
+    # the mirror image: resolved against SignNet
+    assert verdict(name, decomposition_m(other, s, [x * math.exp(-1 - 0.1 * i) for i, x in enumerate(s)])) \
+        == "not_reproduced"
+    # log ratios -1, -1, +0.5: every seed but one favours SignNet, the interval straddles 0
+    assert verdict(name, decomposition_m(other, s, [s[0] * math.e, s[1] * math.e, s[2] / math.exp(0.5)])) \
+        == "inconclusive"
+    # SignNet worse in one seed by a hair (the old every-seed rule said not_reproduced): unresolved
+    assert verdict(name, decomposition_m(other, s, [0.05, 0.019, 0.08])) == "inconclusive"
+    # at the boundary: log ratios -1, -1 ± h; with h = sqrt(3) / t_{0.975, 2} the interval's upper end is at 0
+    h = math.sqrt(3) / 4.302653  # sd of (-1-h, -1, -1+h) is h; half-width = t·h/sqrt(3) = 1
+    edge = [x * math.exp(r) for x, r in zip(s, (1 + 1.01 * h, 1.0, 1 - 1.01 * h))]
+    assert verdict(name, decomposition_m(other, s, edge)) == "inconclusive"
+    nearly = [x * math.exp(r) for x, r in zip(s, (1 + 0.99 * h, 1.0, 1 - 0.99 * h))]
+    assert verdict(name, decomposition_m(other, s, nearly)) == "reproduced"
+    # fewer than three seeds never decide, however large the gap
+    assert verdict(name, decomposition_m(other, s[:2], [1.0, 1.0])) == "inconclusive"
+    assert verdict(name, {**decomposition_m(other, s, [1.0, 1.0, 1.0]), "seeds": 2}) == "inconclusive"
+
+
+def test_decomposition_rules_say_they_changed_after_the_data():
+    for name in ("decomposition", "decomposition_control", "expressivity_signnet", "expressivity_basisnet"):
+        assert "after seeing the classroom data" in CLAIMS[name].note and "DESIGN rule 3" in CLAIMS[name].note
 
 
 def counting(model, gain_none, se_none, gain_flip, se_flip, seeds=3):
@@ -92,13 +133,6 @@ def test_every_claim_names_its_section_and_kind():
         assert spec.kind in ("paper", "implied", "beyond", "check")
 
 
-def test_decomposition_control():
-    m = {"signnet_mse": [0.01, 0.02], "phi_flip_mse": [0.02, 0.03], "seeds": 2}
-    assert verdict("decomposition_control", m) == "reproduced"
-    assert verdict("decomposition_control", {**m, "phi_flip_mse": [0.02, 0.02]}) == "not_reproduced"
-    assert verdict("decomposition_control", {**m, "seeds": 1}) == "inconclusive"
-
-
 BLIND = {"wl_equivalent": True, "none_gap": [0.0, 1e-16, 2e-16]}
 
 
@@ -108,17 +142,35 @@ def test_expressivity_gin():
     assert verdict("expressivity_gin", {**BLIND, "wl_equivalent": False}) == "not_reproduced"
 
 
+def test_pair_decision_three_way():
+    assert pair_decision(2.01e-3, 1e-3, 2.0, 1e-8) is True
+    assert pair_decision(2.0e-3, 1e-3, 2.0, 1e-8) is None  # exactly factor × spread: not clearly above
+    assert pair_decision(1.0e-3, 1e-3, 2.0, 1e-8) is None  # about equal: undecided (the old rule said not)
+    assert pair_decision(0.5e-3, 1e-3, 2.0, 1e-8) is None  # exactly spread / factor: not clearly below
+    assert pair_decision(0.49e-3, 1e-3, 2.0, 1e-8) is False
+    assert pair_decision(1e-9, 0.0, 2.0, 1e-8) is False  # below the float floor
+    assert pair_decision(1e-8, 0.0, 2.0, 1e-8) is None  # at the floor
+    assert pair_decision(2e-8, 0.0, 2.0, 1e-8) is True
+
+
 @pytest.mark.parametrize("kind", ["signnet", "basisnet"])
 def test_expressivity_encoders(kind):
     name = f"expressivity_{kind}"
     m = {**BLIND, f"{kind}_gap": [2e-3, 2e-4, 1e-2], f"{kind}_spread": [4e-4, 4e-5, 1e-16]}
     assert verdict(name, m) == "reproduced"
-    # a gap no larger than the spread over eigenbases is not a distinction
-    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 4e-5, 1e-2]}) == "not_reproduced"
-    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 2e-4, 1e-8], f"{kind}_spread": [0, 0, 0]}) == "not_reproduced"
+    # one gap about equal to its spread, none clearly below: undecided
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 4e-5, 1e-2]}) == "inconclusive"
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 8e-5, 1e-2]}) == "inconclusive"  # 2× spread exactly
+    # one pair clearly not distinguished decides, even with another undecided
+    assert verdict(name, {**m, f"{kind}_gap": [4e-4, 1.9e-5, 1e-2]}) == "not_reproduced"
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 2e-4, 1e-9], f"{kind}_spread": [0, 0, 0]}) == "not_reproduced"
     # decided only where message passing is shown blind
     assert verdict(name, {**m, "none_gap": [0.0, 1e-3, 0.0]}) == "inconclusive"
     assert verdict(name, {**m, "wl_equivalent": False}) == "inconclusive"
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 1.9e-5, 1e-2], "wl_equivalent": False}) == "inconclusive"
+    # the factor is a named threshold
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 3.9e-5, 1e-2]}, thresholds={"factor": 1.0}) == "not_reproduced"
+    assert verdict(name, {**m, f"{kind}_gap": [2e-3, 4.1e-5, 1e-2]}, thresholds={"factor": 1.0}) == "reproduced"
 
 
 def gap(key, mean, low, high, seeds=3):

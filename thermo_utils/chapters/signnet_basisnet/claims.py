@@ -5,6 +5,9 @@ The notebook measures and hands the values over (``ch.judge(name, measured)``); 
 
 from __future__ import annotations
 
+import numpy as np
+
+from thermo_utils.chapters.signnet_basisnet.stats import paired_interval
 from thermo_utils.harness.claims import ClaimSet
 
 CLAIMS = ClaimSet("signnet_basisnet")
@@ -87,21 +90,60 @@ def permutation_equivariance(m, t):
 
 
 # ------------------------------------------------------------------------------------------ decomposition
+def log_mse_gap(signnet_mse, other_mse, level: float = 0.95) -> dict:
+    """Paired-by-seed ``log(SignNet MSE) − log(other MSE)``: mean and two-sided ``level`` Student-t interval.
+
+    Negative favours SignNet. A non-positive MSE gives nan bounds (never a decision).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a, b = np.log(np.asarray(signnet_mse, dtype=float)), np.log(np.asarray(other_mse, dtype=float))
+    if a.shape != b.shape:
+        raise ValueError(f"paired MSE lists differ in length: {a.shape} vs {b.shape}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return {"mean": float("nan"), "low": float("nan"), "high": float("nan"), "pairs": len(a)}
+    return paired_interval(a, b, level)
+
+
+def _decomposition_decided(m, t, other: str) -> bool:
+    """At least ``seeds_min`` paired seeds and an interval on one side of 0 (for or against SignNet)."""
+    gap = log_mse_gap(m["signnet_mse"], m[other], t.level)
+    return m["seeds"] >= t.seeds_min and gap["pairs"] >= t.seeds_min and (gap["high"] < 0 or gap["low"] > 0)
+
+
+def _decomposition_passed(m, t, other: str) -> bool:
+    return log_mse_gap(m["signnet_mse"], m[other], t.level)["high"] < 0
+
+
+_DECOMPOSITION_CRITERION = ("the {level:.0%} Student-t interval over seeds of the paired difference log MSE("
+                            "$\\phi(v)+\\phi(-v)$) − log MSE({other}) lies below 0; not reproduced when it lies "
+                            "above 0")
+_DECOMPOSITION_GATE = "at least {seeds_min} paired seeds were run and the interval lies on one side of 0"
+_DECOMPOSITION_RULE_CHANGE = (
+    "Rule changed after seeing the classroom data, to follow DESIGN rule 3 (an unresolved difference is "
+    "inconclusive; paired designs get paired tests): it was 'SignNet's MSE below the other model's in every seed' "
+    "(gate: 2 seeds), under which one seed against SignNet gave not_reproduced even when the difference over seeds "
+    "was not resolved. It is now a paired t "
+    "interval over seeds, of log MSE (errors vary by factors across seeds, and the texture claims compare PSNR, "
+    "also a log-MSE scale), with at least 3 seeds. With the classroom profile's 3 seeds an interval below 0 needs "
+    "every seed to favour SignNet, so there the change can turn a verdict into inconclusive, never into reproduced "
+    "(at the paper profile's 5 seeds one seed against SignNet can be outweighed, as in any paired test).")
+
+
 @CLAIMS.claim(
     kind="beyond", source="talk, 'One subspace: sign invariance' (Proposition)",
     statement="$\\phi(v)+\\phi(-v)$ learns a sign-invariant target better than a network trained with random "
               "sign flips",
     paper="universal and invariant by construction (no error table in the talk)",
-    criterion="held-out MSE of $\\phi(v)+\\phi(-v)$ below the sign-flip MLP's in every seed",
-    thresholds={"seeds_min": 2},
-    section="signnet-decomposition")
+    criterion=_DECOMPOSITION_CRITERION.replace("{other}", "sign-flip MLP"),
+    thresholds={"seeds_min": 3, "level": 0.95},
+    section="signnet-decomposition", note=_DECOMPOSITION_RULE_CHANGE)
 def decomposition(m, t):
-    return all(s < f for s, f in zip(m["signnet_mse"], m["flip_mse"]))
+    return _decomposition_passed(m, t, "flip_mse")
 
 
-@decomposition.gated("at least {seeds_min} seeds were run")
+@decomposition.gated(_DECOMPOSITION_GATE)
 def _(m, t):
-    return m["seeds"] >= t.seeds_min
+    return _decomposition_decided(m, t, "flip_mse")
 
 
 # ------------------------------------------------------------------------------------------ counting
@@ -171,18 +213,18 @@ def zinc(m, t):
     statement="$\\rho([\\phi(v_j)+\\phi(-v_j)]_j)$ learns the sign-invariant target better than the same "
               "$\\rho([\\phi(v_j)]_j)$ without the symmetrisation, trained with random sign flips",
     paper="no such control in the talk or the paper",
-    criterion="held-out MSE of $\\phi(v)+\\phi(-v)$ below the unsymmetrised, flip-trained network's in every seed",
-    thresholds={"seeds_min": 2},
+    criterion=_DECOMPOSITION_CRITERION.replace("{other}", "unsymmetrised flip-trained $\\rho([\\phi(v_j)]_j)$"),
+    thresholds={"seeds_min": 3, "level": 0.95},
     section="signnet-decomposition",
     note="The control the fidelity review asked for: the same architecture, so a gain is the symmetrisation's, not "
-         "the shared per-vector phi's.")
+         "the shared per-vector phi's. " + _DECOMPOSITION_RULE_CHANGE)
 def decomposition_control(m, t):
-    return all(s < f for s, f in zip(m["signnet_mse"], m["phi_flip_mse"]))
+    return _decomposition_passed(m, t, "phi_flip_mse")
 
 
-@decomposition_control.gated("at least {seeds_min} seeds were run")
+@decomposition_control.gated(_DECOMPOSITION_GATE)
 def _(m, t):
-    return m["seeds"] >= t.seeds_min
+    return _decomposition_decided(m, t, "phi_flip_mse")
 
 
 # ------------------------------------------------------------------------------------------ expressivity
@@ -199,18 +241,50 @@ def expressivity_gin(m, t):
     return m["wl_equivalent"] and max(m["none_gap"]) < t.tolerance
 
 
+def pair_decision(gap: float, spread: float, factor: float, floor: float):
+    """One pair: True distinguished (gap > floor and > factor·spread), False clearly not (gap < floor or
+    < spread/factor), None undecided (in between)."""
+    if gap > floor and gap > factor * spread:
+        return True
+    if gap < floor or gap < spread / factor:
+        return False
+    return None
+
+
+def _pair_decisions(m, t, kind: str) -> list:
+    gaps, spreads = m[f"{kind}_gap"], m[f"{kind}_spread"]
+    if len(gaps) != len(spreads) or not gaps:
+        raise ValueError(f"{kind}_gap and {kind}_spread must be equal-length, non-empty lists")
+    return [pair_decision(g, s, t.factor, t.floor) for g, s in zip(gaps, spreads)]
+
+
 def _distinguishes(m, t, kind: str) -> bool:
-    return all(g > t.floor and g > s for g, s in zip(m[f"{kind}_gap"], m[f"{kind}_spread"]))
+    return all(d is True for d in _pair_decisions(m, t, kind))
 
 
 def _message_passing_blind(m, t) -> bool:
     return m["wl_equivalent"] and max(m["none_gap"]) < t.tolerance
 
 
+def _expressivity_decided(m, t, kind: str) -> bool:
+    decisions = _pair_decisions(m, t, kind)
+    return _message_passing_blind(m, t) and (all(d is True for d in decisions) or any(d is False for d in decisions))
+
+
 _EXPRESSIVITY_CRITERION = ("on every pair the smallest relative distance between the two graphs' {variant} embeddings "
-                           "over random eigenbases exceeds {floor:g} and the largest distance between two eigenbases "
-                           "of the same graph")
-_EXPRESSIVITY_GATE = "every pair is 1-WL equivalent and the GIN embeddings coincide to {tolerance:g}"
+                           "over random eigenbases (gap) exceeds {floor:g} and {factor:g}× the largest distance "
+                           "between two eigenbases of the same graph (spread); not reproduced when on some pair the "
+                           "gap is below {floor:g} or below spread / {factor:g}")
+_EXPRESSIVITY_GATE = ("every pair is 1-WL equivalent, the GIN embeddings coincide to {tolerance:g}, and every pair is "
+                      "decided (gap > {factor:g}× spread) or some pair is clearly not distinguished")
+_EXPRESSIVITY_NOTE = (
+    "Rule changed after seeing the classroom data, to follow DESIGN rule 3: it was 'gap > floor and gap > spread' on "
+    "every pair, so a gap about equal to the spread (both extremes over the random eigenbases, hence noisy) gave "
+    "not_reproduced. It is now three-way with a factor of {factor:g} (the chapter's usual 'clearly', as the two "
+    "standard errors of the counting rule): distinguished, clearly not distinguished, or undecided, and an undecided "
+    "pair makes the claim inconclusive. The factor also makes 'distinguished' stricter, so the change can turn a "
+    "verdict into inconclusive, never into reproduced.")
+_EXPRESSIVITY_THRESHOLDS = {"floor": 1e-8, "factor": 2.0, "tolerance": TOLERANCE}
 
 
 @CLAIMS.claim(
@@ -218,13 +292,15 @@ _EXPRESSIVITY_GATE = "every pair is 1-WL equivalent and the GIN embeddings coinc
     statement="SignNet positional encodings distinguish graphs that message passing cannot",
     paper="SignNet/BasisNet can distinguish graphs that 1-WL message passing cannot (qualitative)",
     criterion=_EXPRESSIVITY_CRITERION.replace("{variant}", "SignNet"),
-    thresholds={"floor": 1e-8, "tolerance": TOLERANCE},
-    section="signnet-expressivity")
+    thresholds=dict(_EXPRESSIVITY_THRESHOLDS),
+    section="signnet-expressivity", note=_EXPRESSIVITY_NOTE.format(factor=_EXPRESSIVITY_THRESHOLDS["factor"]))
 def expressivity_signnet(m, t):
     return _distinguishes(m, t, "signnet")
 
 
-expressivity_signnet.gated(_EXPRESSIVITY_GATE)(_message_passing_blind)
+@expressivity_signnet.gated(_EXPRESSIVITY_GATE)
+def _(m, t):
+    return _expressivity_decided(m, t, "signnet")
 
 
 @CLAIMS.claim(
@@ -232,13 +308,15 @@ expressivity_signnet.gated(_EXPRESSIVITY_GATE)(_message_passing_blind)
     statement="BasisNet positional encodings distinguish graphs that message passing cannot",
     paper="SignNet/BasisNet can distinguish graphs that 1-WL message passing cannot (qualitative)",
     criterion=_EXPRESSIVITY_CRITERION.replace("{variant}", "BasisNet"),
-    thresholds={"floor": 1e-8, "tolerance": TOLERANCE},
-    section="signnet-expressivity")
+    thresholds=dict(_EXPRESSIVITY_THRESHOLDS),
+    section="signnet-expressivity", note=_EXPRESSIVITY_NOTE.format(factor=_EXPRESSIVITY_THRESHOLDS["factor"]))
 def expressivity_basisnet(m, t):
     return _distinguishes(m, t, "basisnet")
 
 
-expressivity_basisnet.gated(_EXPRESSIVITY_GATE)(_message_passing_blind)
+@expressivity_basisnet.gated(_EXPRESSIVITY_GATE)
+def _(m, t):
+    return _expressivity_decided(m, t, "basisnet")
 
 
 # ------------------------------------------------------------------------------------------ texture
