@@ -60,8 +60,9 @@ CHAPTERS = (
             "state, 10⁵ + 10⁵-step tiny-net trajectories at rate 10⁻³ and their matched control); GPU cost not "
             "measured."),
     Chapter("free_energy_sphere", "SGD as free-energy minimization on the sphere", "Sadrtdinov et al. 2025",
-            _budget(60, 480), "GPU-days (2 widths × 22 rates × 1.6 M projected-SGD steps on 60,000 images); "
-            "each width is cached when it finishes."),
+            _budget(60, 480), "about 6·10¹⁸ FLOP (2 widths × 22 rates × 1.6 M projected-SGD steps on 60,000 "
+            "images at 32×32): roughly 3–4 days of one data-centre GPU at a sustained 2·10¹³ FLOP/s, the UP width "
+            "about 1/60 of it; each width is cached when it finishes."),
 )
 
 PROFILES = ("smoke", "classroom", "paper")

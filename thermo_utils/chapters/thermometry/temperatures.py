@@ -62,7 +62,7 @@ def energy_entropy(variance, h):
 def free_energy_estimate(etas, variance, h, half_width: float = 0.3):
     """The free-energy chapter's estimator (:func:`estimate_temperature`) on the Gaussian U and S of ``variance``
     ([eta, coordinate]): the point estimate √(T⁻T⁺) per rate, nan at the grid's ends."""
-    from thermo_utils.chapters.free_energy_sphere.free_energy import estimate_temperature
+    from thermo_utils.core.free_energy_temperature import estimate_temperature
 
     U, S = energy_entropy(variance, h)
     return estimate_temperature(etas, U, S, half_width=half_width).point
