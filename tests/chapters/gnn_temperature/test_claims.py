@@ -163,7 +163,8 @@ def test_energy_not_conserved_boundaries():
 
 def test_layers_independent_needs_two_disjoint_intervals():
     assert verdict("layers_independent", eta({"conv1": (1.5, 1.8), "out": (1.9, 2.1)})) == "reproduced"
-    assert verdict("layers_independent", eta({"conv1": (1.5, 1.9), "out": (1.9, 2.1)})) == "not_reproduced"
+    assert verdict("layers_independent", eta({"conv1": (1.5, 1.9), "out": (1.9, 2.1)})) == "inconclusive"
+    assert verdict("layers_independent", eta({"conv1": (1.8, 2.0), "out": (1.85, 2.09)})) == "not_reproduced"
     assert verdict("layers_independent", eta({"conv1": (1.5, 1.8), "out": (1.9, 2.1)}, loss_drift_max=0.1)) == (
         "inconclusive")
 
