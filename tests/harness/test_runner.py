@@ -43,11 +43,11 @@ def _fake_chapter(tmp_path, body, slug="fake"):
     """A registered-looking chapter whose notebook writes a results file, then runs ``body``."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell('profile = "smoke"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('profile = "smoke"\nseed = 0', metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
             "import json\nfrom thermo_utils.harness.paths import results_dir\n"
-            "d = results_dir(profile); d.mkdir(parents=True, exist_ok=True)\n"
-            f"(d / '{slug}.json').write_text(json.dumps({{'chapter': '{slug}', 'profile': profile, 'seed': 0, "
+            "d = results_dir(profile, seed); d.mkdir(parents=True, exist_ok=True)\n"
+            f"(d / '{slug}.json').write_text(json.dumps({{'chapter': '{slug}', 'profile': profile, 'seed': seed, "
             f"'parameters': {{}}, 'runtime_s': 0.1, 'environment': {{}}, 'claims': []}}))"),
         nbformat.v4.new_code_cell(body),
     ]
@@ -85,10 +85,12 @@ def test_cached_until_results_are_corrupted(fake_env, tmp_path):
     assert runner.run_chapter("fake", "smoke", log=quiet) == "executed"
     assert runner.run_chapter("fake", "smoke", log=quiet) == "cached"
     assert runner.run_chapter("fake", "smoke", {"seed": 1}, log=quiet) == "executed"  # other parameters
+    assert (tmp_path / "build" / "results" / "smoke" / "seed-1" / "fake.json").exists()
+    assert runner.run_chapter("fake", "smoke", log=quiet) == "cached"  # another seed leaves seed 0's run alone
     results = tmp_path / "build" / "results" / "smoke" / "fake.json"
     results.write_text('{"chapter": "fake", "claims": [')  # a corrupted file
     with pytest.warns(UserWarning, match="corrupted results file"):
-        assert runner.run_chapter("fake", "smoke", {"seed": 1}, log=quiet) == "executed"
+        assert runner.run_chapter("fake", "smoke", log=quiet) == "executed"
     assert json.loads(results.read_text())["chapter"] == "fake"
 
 
