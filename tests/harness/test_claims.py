@@ -103,7 +103,7 @@ def test_the_table_is_generated_from_the_declarations():
     table = toy_claims().table()
     rows = table.splitlines()[2:]
     assert len(rows) == 4
-    assert rows[0].startswith("| `thermometry.small` | paper | Eq. 1 | x is small | {ref}`sec-x` |")
+    assert rows[0].startswith("| `thermometry.small` | paper | Eq. 1 | x is small | {ref}`its section <sec-x>` |")
     assert rows[-1].startswith("| `thermometry.gat_exact` | check")  # grouped by kind: paper first, check last
     with pytest.raises(ClaimError, match="declared twice"):
         claims = toy_claims()

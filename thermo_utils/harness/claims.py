@@ -183,7 +183,9 @@ class ClaimSet:
         lines = ["| claim | kind | where in the source | statement | tested in |", "|---|---|---|---|---|"]
         for kind in KINDS:
             for spec in (s for s in self if s.kind == kind):
-                where = f"{{ref}}`{spec.section}`" if spec.section else ("not tested" if spec.untested else "")
+                # explicit link text: a heading's own title may hold math, which a reference shows as raw TeX
+                where = f"{{ref}}`its section <{spec.section}>`" if spec.section else (
+                    "not tested" if spec.untested else "")
                 for variant in spec.variants or (None,):
                     lines.append(f"| `{spec.id(variant)}` | {kind} | {_cell(spec.source)} | "
                                  f"{_cell(spec.statement_text(variant))} | {where} |")

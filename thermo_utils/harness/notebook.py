@@ -12,12 +12,14 @@ from __future__ import annotations
 import importlib
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from thermo_utils.harness import claims as claims_mod
+from thermo_utils.harness.pages import _cell, _measured
 from thermo_utils.harness.paths import sweep_cache_dir
 from thermo_utils.harness.plotting import banner, glue_run_label, use_house_style
 from thermo_utils.harness.registry import get_chapter
@@ -84,21 +86,28 @@ class ChapterRun:
         return claim
 
     def finish(self, extra: Iterable[claims_mod.Claim] = ()) -> list[claims_mod.Claim]:
-        """Check every declared claim was judged, write the results file, show the scorecard by kind."""
-        from IPython.display import HTML, Markdown, display
+        """Check every declared claim was judged, write the results file, show the scorecard (one table, by kind)."""
+        from IPython.display import Markdown, display
 
         done = claims_mod.complete(self.claims, [*self.judged, *extra])
         path = claims_mod.write_results(self.cfg, done, time.perf_counter() - self.started,
                                         requested_device=self.device)
-        frame = claims_mod.scorecard(done)
-        for kind in claims_mod.KINDS:
-            part = frame[frame["kind"] == kind].drop(columns="kind")
-            if len(part):
-                display(Markdown(f"**{kind.capitalize()} claims** — {claims_mod.KIND_MEANING[kind]}"))
-                display(HTML(part.to_html(index=False, escape=True)))
-        counts = frame["verdict"].value_counts().to_dict()
+        display(Markdown(scorecard_markdown(done)))
+        counts = Counter(c.verdict for c in done)
         print(f"results written to {path}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
         return done
+
+
+def scorecard_markdown(done: Iterable[claims_mod.Claim]) -> str:
+    """The chapter's scorecard as MyST Markdown (so $math$ is typeset): one row per claim, grouped by kind."""
+    done = sorted(done, key=lambda c: claims_mod.KINDS.index(c.kind))
+    kinds = "; ".join(f"**{k}**: {claims_mod.KIND_MEANING[k]}" for k in claims_mod.KINDS if any(c.kind == k for c in done))
+    lines = [f"Kinds — {kinds}.", "",
+             "| claim | kind | statement | measured | criterion | the paper | verdict |", "|---|---|---|---|---|---|---|"]
+    for c in done:
+        lines.append(f"| `{c.id}` | {c.kind} | {_cell(c.statement)} | {_cell(_measured(c.measured) or '—')} | "
+                     f"{_cell(c.criterion)} | {_cell(c.paper)} | {c.verdict} |")
+    return "\n".join(lines)
 
 
 def start_chapter(slug: str, namespace: Mapping[str, Any]) -> ChapterRun:

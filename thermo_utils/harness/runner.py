@@ -48,13 +48,18 @@ def _seed_of(parameters: dict) -> int:
     return int(parameters.get("seed", 0))
 
 
+def _key_parameters(parameters: dict) -> dict:
+    """The parameters as the cache key sees them: ``seed 0`` is the default, so it is the same run as no seed."""
+    return {k: v for k, v in parameters.items() if not (k == "seed" and v == 0)}
+
+
 def is_cached(slug: str, profile: str, parameters: dict) -> bool:
     chapter = get_chapter(slug)
     seed = _seed_of(parameters)
     key_path = _key_file(slug, profile, seed)
     if not key_path.exists() or not (executed_dir(profile, seed) / f"{slug}.ipynb").exists():
         return False
-    if key_path.read_text().strip() != chapter_key(chapter.notebook, profile, parameters):
+    if key_path.read_text().strip() != chapter_key(chapter.notebook, profile, _key_parameters(parameters)):
         return False
     try:
         read_results(results_path(profile, slug, seed))
@@ -87,7 +92,7 @@ def run_chapter(slug: str, profile: str, parameters: dict | None = None, force: 
     out.parent.mkdir(parents=True, exist_ok=True)
     results_dir(profile, seed).mkdir(parents=True, exist_ok=True)
     _key_file(slug, profile, seed).unlink(missing_ok=True)
-    key = chapter_key(chapter.notebook, profile, parameters)  # of the sources as they were when execution began
+    key = chapter_key(chapter.notebook, profile, _key_parameters(parameters))  # the sources as execution began
     os.environ["THERMO_BUILD"] = str(build_dir())  # the kernel writes its results where we look
     start = time.perf_counter()
     try:
