@@ -125,3 +125,10 @@ def test_criterion_text_is_formatted_from_the_thresholds():
     text = judge(CLAIMS["eta2_exponent_main"], {"exponent": 2, "ci_low": 1.9, "ci_high": 2.1, "n_seeds": 3}).criterion
     assert "contains 2 and excludes 2 − 1 and 2 + 1" in text and "at least 3 seeds" in text
     assert "10%" in CLAIMS["walk_soret_magnitude"].criterion_text()
+
+
+def test_falls_measured_keeps_what_the_falls_rules_read():
+    from thermo_utils.chapters.thermophoresis import drift
+
+    change = {"ci_low_max": -0.2, "ci_high_max": -0.1, "n_seeds": 24, "mean_change": -0.15, "per_rate": [1, 2]}
+    assert drift.falls_measured(change) == {k: change[k] for k in drift.FALLS_KEYS}

@@ -621,6 +621,14 @@ def exponent_measured(c: CollapseExponent) -> dict:
             **{f"spread_p{k:g}": v for k, v in c.spreads.items()}}
 
 
+FALLS_KEYS = ("ci_low_max", "ci_high_max", "n_seeds", "mean_change")
+
+
+def falls_measured(change: dict) -> dict:
+    """The part of a :func:`change_measured` record that the "it falls" claims read."""
+    return {k: change[k] for k in FALLS_KEYS}
+
+
 def change_measured(curves: np.ndarray, log: bool = False, level: float = 0.95) -> dict:
     """How a quantity changed from the first to the last record, per rate, with seed-variance intervals.
 
