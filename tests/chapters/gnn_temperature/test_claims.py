@@ -161,12 +161,28 @@ def test_energy_not_conserved_boundaries():
     assert verdict("energy_not_conserved", {"ratio": 0.9, "changes": 5}) == "inconclusive"
 
 
-def test_layers_independent_needs_two_disjoint_intervals():
-    assert verdict("layers_independent", eta({"conv1": (1.5, 1.8), "out": (1.9, 2.1)})) == "reproduced"
-    assert verdict("layers_independent", eta({"conv1": (1.5, 1.9), "out": (1.9, 2.1)})) == "inconclusive"
-    assert verdict("layers_independent", eta({"conv1": (1.8, 2.0), "out": (1.85, 2.09)})) == "not_reproduced"
-    assert verdict("layers_independent", eta({"conv1": (1.5, 1.8), "out": (1.9, 2.1)}, loss_drift_max=0.1)) == (
-        "inconclusive")
+@pytest.mark.parametrize("name", ["layers_independent", "layers_independent_per_step"])
+def test_layers_independent_needs_two_disjoint_intervals(name):
+    assert verdict(name, eta({"conv1": (1.5, 1.8), "out": (1.9, 2.1)})) == "reproduced"
+    assert verdict(name, eta({"conv1": (1.5, 1.9), "out": (1.9, 2.1)})) == "inconclusive"  # touching: not disjoint
+    assert verdict(name, eta({"conv1": (1.8, 2.0), "out": (1.85, 2.09)})) == "not_reproduced"  # band 0.29 < 0.3
+    assert verdict(name, eta({"conv1": (1.8, 2.0), "out": (1.85, 2.11)})) == "inconclusive"  # band 0.31
+    assert verdict(name, eta({"conv1": (1.5, 1.8), "out": (1.9, 2.1)}, loss_drift_max=0.1)) == "inconclusive"
+    assert verdict(name, eta({"conv1": (0.5, 1.8), "out": (1.9, 2.1)})) == "inconclusive"  # interval too wide
+
+
+def test_the_reading_summary_counts_the_verdicts_of_both_readings():
+    from thermo_utils.chapters.gnn_temperature.measures import reading_summary
+
+    epoch = {"eta_power_law_gcn": "not_reproduced", "batch_linear_gcn": "reproduced",
+             "gnn_temperature.layers_independent": "inconclusive"}
+    step = {"eta_power_law_gcn_per_step": "reproduced", "batch_linear_gcn_per_step": "reproduced",
+            "layers_independent_per_step": "reproduced"}
+    text = reading_summary(epoch | step)
+    assert "per-epoch, 1 not reproduced, 1 reproduced, 1 inconclusive (of 3)" in text
+    assert "per-step, 3 reproduced (of 3)" in text and text.endswith("the per-step reading reproduces more of them")
+    assert reading_summary({k: "not_reproduced" for k in epoch | step}).endswith("neither reading reproduces more "
+                                                                                  "of them than the other")
 
 
 # --- rows, accuracy comparison, pruning ------------------------------------------------------------------------------

@@ -284,6 +284,20 @@ def test_replicas_are_other_orders_of_the_data_and_replica_zero_is_the_original(
     assert len(points) == 6 and [p.get("replica", 0) for p in points] == [0, 1, 2, 0, 1, 2]
     assert [p["keep_trajectory_of"] is not None for p in points] == [True] + [False] * 5
     assert "replica" not in points[0]  # replica 0 keeps the key it had before replicas existed
+    more = gm.equilibrium_points("gcn", "f", "h", ["adam", "sgd"], [(1e-3, 32), (2e-3, 32)], n_train=64, epochs=2,
+                                 burn_in=0, seed=0, data={}, reference=(1e-3, 32), replicas=2, reference_replicas=4)
+    counts = [(p["optimizer"], p["lr"]) for p in more]
+    assert counts.count(("adam", 1e-3)) == 4 and counts.count(("adam", 2e-3)) == 2 and counts.count(("sgd", 1e-3)) == 2
+    runs = [{"setting": {"replica": p.get("replica", 0)}} for p in more]
+    assert len(gm.fit_runs(runs, 2)) == 8  # the reference's extra runs stay out of the fits
+
+
+def test_points_by_cost_put_the_costliest_first():
+    point = dict(n_train=100, epochs=8, burn_in=1)
+    points = [dict(point, model="gcn", batch_size=32), dict(point, model="gat", batch_size=32),
+              dict(point, model="gcn", batch_size=8), dict(point, model="gat", batch_size=8, n_train=50)]
+    order = [(p["model"], p["batch_size"], p["n_train"]) for p in gm.by_cost(points)]
+    assert order == [("gat", 32, 100), ("gat", 8, 50), ("gcn", 8, 100), ("gcn", 32, 100)]
 
 
 def test_analyse_sweeps_fits_every_replica_as_a_point():

@@ -302,30 +302,40 @@ def _(m, t):
     return m["changes"] >= t.changes_min
 
 
-@CLAIMS.claim(
-    kind="paper", source="Sec. 4",
-    statement="the layers' temperatures behave independently: some two GCN layers depend on η with different "
-              "exponents",
-    paper="each layer has its own temperature and its own dependence on η and B",
-    criterion="some pair of layers has disjoint 95 % intervals of the per-epoch exponent in η (Adam); not "
-              "reproduced when every interval lies within one band narrower than {same_band:g} (the layers share "
-              "one exponent to that precision)",
-    thresholds={**EQUILIBRIUM, "ci_width_max": 1.0, "same_band": 0.3}, section="gnn-eta",
-    note="Changed after the first classroom run: its first version called any overlap of the intervals "
-         "not_reproduced, against the book's rule that an unresolved difference is inconclusive; the change can "
-         "only turn a not_reproduced into inconclusive, never into reproduced.")
-def layers_independent(m, t):
+def _layers_independent(m, t):
     cis = [m[f"ci_{layer}"] for layer in layers_of(m, "exponent_")]
     return any(a[1] < b[0] or b[1] < a[0] for i, a in enumerate(cis) for b in cis[i + 1:])
 
 
-@layers_independent.gated(EQUILIBRIUM_TEXT + "; every interval narrower than {ci_width_max:g}; and either some pair "
-                          "is disjoint or all lie within a band narrower than {same_band:g}")
-def _(m, t):
+def _layers_independent_decidable(m, t):
     cis = [m[f"ci_{layer}"] for layer in layers_of(m, "exponent_")]
     disjoint = any(a[1] < b[0] or b[1] < a[0] for i, a in enumerate(cis) for b in cis[i + 1:])
     same = max(c[1] for c in cis) - min(c[0] for c in cis) < t.same_band
     return at_equilibrium(m, t) and precise(m, t) and (disjoint or same)
+
+
+_LAYERS_GATE = (EQUILIBRIUM_TEXT + "; every interval narrower than {ci_width_max:g}; and either some pair is disjoint "
+                "or all lie within a band narrower than {same_band:g}")
+_LAYERS_NOTE = ("Changed after the first classroom run: its first version called any overlap of the intervals "
+                "not_reproduced, against the book's rule that an unresolved difference is inconclusive; the change can "
+                "only turn a not_reproduced into inconclusive, never into reproduced.")
+_LAYERS_STEP_NOTE = ("Added after the first classroom runs, when every Δt-dependent claim of the chapter was given "
+                     "both readings of the paper's Δt (issue 15, item 3); the rule is the per-epoch claim's, applied "
+                     "to the per-step exponents, and the per-epoch claim is unchanged.")
+
+for _name, _dt, _source, _note in (
+        ("layers_independent", "per-epoch", "Sec. 4 (Δt = one epoch)", _LAYERS_NOTE),
+        ("layers_independent_per_step", "per-step", "Sec. 4 (Δt = one step)", _LAYERS_STEP_NOTE)):
+    CLAIMS.claim(
+        kind="paper", source=_source, name=_name,
+        statement=f"the layers' temperatures behave independently: some two GCN layers' {_dt} T depend on η with "
+                  "different exponents",
+        paper="each layer has its own temperature and its own dependence on η and B",
+        criterion=f"some pair of layers has disjoint 95 % intervals of the {_dt} exponent in η (Adam); not "
+                  "reproduced when every interval lies within one band narrower than {same_band:g} (the layers "
+                  "share one exponent to that precision)",
+        thresholds={**EQUILIBRIUM, "ci_width_max": 1.0, "same_band": 0.3}, section="gnn-eta", note=_note,
+    )(_layers_independent).gated(_LAYERS_GATE)(_layers_independent_decidable)
 
 
 # --- rows ------------------------------------------------------------------------------------------------------------

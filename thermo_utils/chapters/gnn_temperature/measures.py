@@ -157,3 +157,27 @@ def pruning_measured(pruned, baseline_accuracy: float, n_test: int, fractions) -
             "drop_random": mean_drop["random"], "cold_minus_hot": cold_minus_hot, "se_cold_hot": se_ch,
             "random_minus_hot": random_minus_hot, "se_random_hot": se_rh, "se_unpaired": unpaired,
             "baseline_accuracy": baseline_accuracy, "n_test": n_test, "fractions": list(fractions)}
+
+
+READINGS = {"per-epoch": ("eta_power_law_gcn", "batch_linear_gcn", "layers_independent"),
+            "per-step": ("eta_power_law_gcn_per_step", "batch_linear_gcn_per_step", "layers_independent_per_step")}
+
+
+def reading_summary(verdicts: dict) -> str:
+    """One sentence on which reading of the paper's Δt reproduces its GCN claims, from the computed verdicts
+    (``claim name → verdict``; ids or bare names)."""
+    bare = {name.rsplit(".", 1)[-1]: verdict for name, verdict in verdicts.items()}
+    parts = []
+    for reading, names in READINGS.items():
+        found = [bare.get(name, "not judged") for name in names]
+        counts = {v: found.count(v) for v in dict.fromkeys(found)}
+        parts.append(f"{reading}, " + ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in counts.items())
+                     + f" (of {len(names)})")
+    per_epoch, per_step = ([bare.get(n) for n in names] for names in READINGS.values())
+    score = {r: sum(v == "reproduced" for v in vs) for r, vs in zip(READINGS, (per_epoch, per_step))}
+    if score["per-epoch"] == score["per-step"]:
+        verdict = "neither reading reproduces more of them than the other" if score["per-epoch"] < len(
+            READINGS["per-epoch"]) else "both readings reproduce all of them"
+    else:
+        verdict = f"the {max(score, key=score.get)} reading reproduces more of them"
+    return "; ".join(parts) + f": {verdict}"
