@@ -100,26 +100,32 @@ def test_decomposition_rules_say_they_changed_after_the_data():
         assert "after seeing the classroom data" in CLAIMS[name].note and "DESIGN rule 3" in CLAIMS[name].note
 
 
-def counting(model, gain_none, se_none, gain_flip, se_flip, seeds=3):
-    return {"seeds": seeds, f"{model}_mae": 0.09, "none_mae": 0.11, "flip_mae": 0.09, "gain_vs_none": gain_none,
-            "se_vs_none": se_none, "gain_vs_flip": gain_flip, "se_vs_flip": se_flip}
+def counting(model, none_gain, flip_gain, seeds=5, spread=0.002):
+    """Per-seed MAEs on one target: the model at 0.09, each baseline higher by ``gain`` with a seed spread."""
+    wiggle = [spread * (i - (seeds - 1) / 2) for i in range(seeds)]
+    return {"seeds": seeds, f"{model}_mae": [0.09] * seeds, "none_mae": [0.09 + none_gain + w for w in wiggle],
+            "flip_mae": [0.09 + flip_gain + w for w in wiggle], "raw_mae": [0.1] * seeds}
 
 
 @pytest.mark.parametrize("model", ["signnet", "basisnet"])
-def test_counting_rules(model):
-    name = f"counting_{model}"
-    assert verdict(name, counting(model, 0.023, 0.001, 0.0021, 0.001)) == "reproduced"
-    # a gap within two standard errors, none against: undecided
-    assert verdict(name, counting(model, 0.023, 0.001, 0.0019, 0.001)) == "inconclusive"
-    # one resolved against the model decides, even if the other is not resolved
-    assert verdict(name, counting(model, -0.0021, 0.001, 0.0001, 0.001)) == "not_reproduced"
-    # fewer than three seeds never resolve; a missing standard error (one seed) is nan
-    assert verdict(name, counting(model, 0.5, 0.001, 0.5, 0.001, seeds=2)) == "inconclusive"
-    assert verdict(name, counting(model, 0.5, math.nan, 0.5, math.nan, seeds=1)) == "inconclusive"
+@pytest.mark.parametrize("target", ["triangle", "star3"])
+def test_counting_rules(model, target):
+    name = f"counting_{model}_{{variant}}"
+    v = lambda m: judge(CLAIMS[name], m, variant=target).verdict  # noqa: E731
+    # 5 seeds, spread 0.002 per seed step: sd 0.00316, t(4) half-width 2.776 * 0.00316 / sqrt(5) = 0.00393
+    assert v(counting(model, 0.02, 0.0040)) == "reproduced"
+    assert v(counting(model, 0.02, 0.0038)) == "inconclusive"  # the flip interval straddles 0
+    assert v(counting(model, 0.02, -0.0040)) == "not_reproduced"  # resolved against the model
+    assert v(counting(model, -0.0040, 0.0001)) == "not_reproduced"
+    assert v(counting(model, 0.5, 0.5, seeds=4)) == "inconclusive"  # fewer than five seeds never decide
+    assert judge(CLAIMS[name], counting(model, 0.02, 0.004), variant=target).id == f"signnet_basisnet.counting_{model}_{target}"
 
 
-def test_counting_kinds():
-    assert CLAIMS["counting_signnet"].kind == "paper" and CLAIMS["counting_basisnet"].kind == "beyond"
+def test_counting_kinds_and_targets():
+    assert CLAIMS["counting_signnet_{variant}"].kind == "paper"
+    assert CLAIMS["counting_basisnet_{variant}"].kind == "beyond"
+    assert CLAIMS["counting_signnet_{variant}"].variants == ("triangle", "tailed_triangle", "star3", "cycle4")
+    assert "after seeing the classroom data" in CLAIMS["counting_signnet_{variant}"].note
 
 
 def test_zinc():

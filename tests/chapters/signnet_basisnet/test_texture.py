@@ -73,7 +73,40 @@ def test_signnet_field_is_sign_invariant_and_flip_only_while_training():
         tex.make_field("lap", 6, 8)
 
 
-ARGS = dict(seed=0, data_seed=0, subdivisions=1, k=8, hidden=8, steps=3, lr=1e-2, train_fraction=0.8)
+def test_flip_draws_one_sign_per_eigenfunction_for_all_points():
+    torch.manual_seed(0)
+    field = tex.make_field("flip", 4, 8).train()
+    seen = []
+    field.net.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    v = torch.rand(50, 4) + 0.5
+    field(v)
+    ratio = seen[0] / v
+    assert torch.all((ratio == 1) | (ratio == -1)) and torch.all(ratio == ratio[:1])
+
+
+def test_surface_samples_are_uniform_by_area_and_convex():
+    vertices, faces = tex.icosphere(2)
+    tri, bary = tex.surface_samples(vertices, faces, 20000, np.random.default_rng(0))
+    assert tri.shape == bary.shape == (20000, 3)
+    assert np.all(bary >= 0) and np.allclose(bary.sum(1), 1)
+    points = (vertices[tri] * bary[:, :, None]).sum(1)
+    # uniform on the (nearly round) surface: the mean point is near the centre, each octant holds about 1/8
+    assert np.linalg.norm(points.mean(0)) < 0.03
+    octants = np.unique((points > 0) @ np.array([1, 2, 4]), return_counts=True)[1] / len(points)
+    assert np.allclose(octants, 1 / 8, atol=0.015)
+    with pytest.raises(ValueError, match="n must"):
+        tex.surface_samples(vertices, faces, 0, np.random.default_rng(0))
+
+
+def test_signnet_field_equals_phi_of_v_plus_phi_of_minus_v():
+    torch.manual_seed(1)
+    field = tex.make_field("signnet", 5, 8)
+    v = torch.randn(7, 5)
+    x = v.unsqueeze(-1)
+    assert torch.allclose(field(v), field.rho((field.phi(x) + field.phi(-x)).flatten(1)), atol=1e-6)
+
+
+ARGS = dict(seed=0, data_seed=0, subdivisions=1, k=8, hidden=8, steps=3, lr=1e-2, train_points=60, test_points=30)
 
 
 def test_texture_point_deterministic_on_the_device(factory_audit):
@@ -82,5 +115,5 @@ def test_texture_point_deterministic_on_the_device(factory_audit):
     assert not audit.missing
     assert a == tex.texture_point("flip", **ARGS)
     assert set(a) >= {"train_psnr", "test_psnr", "parameters"}
-    with pytest.raises(ValueError, match="train_fraction"):
-        tex.texture_point("raw", **{**ARGS, "train_fraction": 1.0})
+    with pytest.raises(ValueError, match="train_points"):
+        tex.texture_point("raw", **{**ARGS, "train_points": 0})

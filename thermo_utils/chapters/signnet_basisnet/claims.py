@@ -148,53 +148,59 @@ def _(m, t):
 
 # ------------------------------------------------------------------------------------------ counting
 COUNTING_BASELINES = ("none", "flip")
+COUNTING_TARGETS = ("triangle", "tailed_triangle", "star3", "cycle4")
 
 
-def _counting_resolved(m, t, base: str) -> bool:
-    """The gap to ``base`` is resolved: more than ``se_factor`` standard errors across >= ``seeds_min`` seeds."""
-    return m["seeds"] >= t.seeds_min and abs(m[f"gain_vs_{base}"]) > t.se_factor * m[f"se_vs_{base}"]
+def counting_gain(model_mae, base_mae, level: float = 0.95) -> dict:
+    """Paired-by-seed ``base MAE − model MAE`` on one target (shared test graphs): mean and Student-t interval.
+
+    Positive favours the model; fewer than two seeds give nan bounds (never a decision).
+    """
+    return paired_interval(np.asarray(base_mae, dtype=float), np.asarray(model_mae, dtype=float), level)
 
 
-def _counting_decided(m, t) -> bool:
-    """Every comparison resolved, or at least one resolved against the model."""
-    resolved = [_counting_resolved(m, t, b) for b in COUNTING_BASELINES]
-    return all(resolved) or any(r and m[f"gain_vs_{b}"] < 0 for r, b in zip(resolved, COUNTING_BASELINES))
+def _counting_intervals(m, t, model: str) -> list[dict]:
+    return [counting_gain(m[f"{model}_mae"], m[f"{base}_mae"], t.level) for base in COUNTING_BASELINES]
 
 
-def _counting_passed(m, t) -> bool:
-    return all(m[f"gain_vs_{b}"] > 0 for b in COUNTING_BASELINES)
+def _counting_decided(m, t, model: str) -> bool:
+    """At least ``seeds_min`` seeds, and every interval above 0, or one below 0 (resolved against the model)."""
+    gaps = _counting_intervals(m, t, model)
+    return m["seeds"] >= t.seeds_min and (all(g["low"] > 0 for g in gaps) or any(g["high"] < 0 for g in gaps))
 
 
-_COUNTING_CRITERION = ("mean test MAE over the four targets lower than both baselines (no encoding, sign-flip "
-                       "augmentation), each gap > {se_factor} standard errors across seeds")
-_COUNTING_GATE = ("every gap exceeds {se_factor} standard errors across at least {seeds_min} seeds, or one is "
-                  "resolved against the model")
+_COUNTING_CRITERION = ("on this target, the {level:.0%} Student-t interval over seeds of the paired test-MAE gain "
+                       "(baseline − model, the same test graphs for every model) lies above 0 against both "
+                       "baselines (no encoding, sign-flip augmentation); not reproduced when one lies below 0")
+_COUNTING_GATE = ("at least {seeds_min} seeds, and both intervals above 0 or one below 0")
+_COUNTING_NOTE = (
+    "Rule changed after seeing the classroom data, as the fidelity review asked: it was one claim on the MAE "
+    "averaged over the four targets, each gap > 2 standard errors over 3 seeds (about p = 0.18 with 2 degrees of "
+    "freedom); it is now one claim per target (the paper says all four), a paired t interval over at least 5 seeds "
+    "on shared test graphs. The t interval is stricter than 2 standard errors, so the change can turn a verdict "
+    "into inconclusive, not into reproduced. The graphs now have one edge probability (count_edge_prob), so that "
+    "edge density, which a GIN reads from degrees, no longer explains most of the counts' variance.")
 
 
-@CLAIMS.claim(
-    kind="paper", source="paper Sec. 4 (substructure counting)",
-    statement="SignNet positional encodings beat no encoding and sign-flip augmentation at counting substructures",
-    paper="SignNet: lower error than no PE and sign-flip LapPE on all four counts",
-    criterion=_COUNTING_CRITERION, thresholds={"se_factor": 2, "seeds_min": 3},
-    section="signnet-counting")
-def counting_signnet(m, t):
-    return _counting_passed(m, t)
+def _counting_claim(model: str, kind: str, source: str, paper: str):
+    @CLAIMS.claim(
+        kind=kind, source=source, name=f"counting_{model}_{{variant}}", variants=COUNTING_TARGETS,
+        statement=f"{'SignNet' if model == 'signnet' else 'BasisNet'} positional encodings beat no encoding and "
+                  "sign-flip augmentation at counting the {variant} substructure",
+        paper=paper, criterion=_COUNTING_CRITERION, thresholds={"seeds_min": 5, "level": 0.95},
+        section="signnet-counting", note=_COUNTING_NOTE)
+    def rule(m, t):
+        return all(g["low"] > 0 for g in _counting_intervals(m, t, model))
+
+    rule.gated(_COUNTING_GATE)(lambda m, t: _counting_decided(m, t, model))
+    return rule
 
 
-counting_signnet.gated(_COUNTING_GATE)(_counting_decided)
-
-
-@CLAIMS.claim(
-    kind="beyond", source="paper Sec. 4 (the paper counts with SignNet; BasisNet here is the book's extension)",
-    statement="BasisNet positional encodings beat no encoding and sign-flip augmentation at counting substructures",
-    paper="not reported for BasisNet on this benchmark",
-    criterion=_COUNTING_CRITERION, thresholds={"se_factor": 2, "seeds_min": 3},
-    section="signnet-counting")
-def counting_basisnet(m, t):
-    return _counting_passed(m, t)
-
-
-counting_basisnet.gated(_COUNTING_GATE)(_counting_decided)
+counting_signnet = _counting_claim("signnet", "paper", "paper Sec. 4 (substructure counting)",
+                                   "SignNet: lower error than no PE and sign-flip LapPE on all four counts")
+counting_basisnet = _counting_claim(
+    "basisnet", "beyond", "paper Sec. 4 (the paper counts with SignNet; BasisNet here is the book's extension)",
+    "not reported for BasisNet on this benchmark")
 
 
 # ------------------------------------------------------------------------------------------ ZINC
@@ -231,7 +237,7 @@ def _(m, t):
 @CLAIMS.claim(
     kind="check", source="talk, 'Theoretical and empirical benefits' (the 1-WL bound of message passing)",
     statement="a GIN without positional encodings gives the same embedding to both graphs of every 1-WL-equivalent "
-              "pair (C6 vs 2×C3, decalin vs bicyclopentyl, two CSL graphs)",
+              "pair (C6 vs 2×C3, decalin vs bicyclopentyl, two CSL graphs, pairs of cubic graphs)",
     paper="message-passing GNNs are bounded by 1-WL (Xu et al., 2019)",
     criterion="every pair is 1-WL equivalent (colour refinement) and the GIN embeddings differ by < {tolerance:g} "
               "(relative)",
@@ -287,13 +293,27 @@ _EXPRESSIVITY_NOTE = (
 _EXPRESSIVITY_THRESHOLDS = {"floor": 1e-8, "factor": 2.0, "tolerance": TOLERANCE}
 
 
+_SIGNNET_PAIRS_NOTE = (
+    " The pairs SignNet is judged on changed after seeing the classroom data: the claim was judged on C6 vs 2×C3, "
+    "decalin vs bicyclopentyl and two CSL graphs, each of which has a repeated eigenvalue in at least one graph "
+    "(bicyclopentyl, 2×C3, C6 and both CSL graphs), where SignNet's output moves with the solver's basis by about "
+    "as much as the gap between the graphs (decalin pair: gap 6.4e-5, spread 3.7e-4 at seed 0). SignNet is "
+    "invariant to sign flips only, and the paper itself introduces BasisNet for repeated eigenvalues; on such a "
+    "pair SignNet's output is not a function of the graph, so 'distinguishes' is not defined. The claim is now "
+    "judged on 1-WL-equivalent pairs whose spectra are all simple (random cubic graphs), where it is; the other "
+    "pairs' SignNet numbers stay in the table. The rule (gap against spread) is unchanged.")
+
+
 @CLAIMS.claim(
     kind="paper", source="talk, 'Theoretical and empirical benefits'; paper Sec. 3",
-    statement="SignNet positional encodings distinguish graphs that message passing cannot",
+    statement="SignNet positional encodings distinguish graphs that message passing cannot (pairs with simple "
+              "spectra, where SignNet is a graph invariant)",
     paper="SignNet/BasisNet can distinguish graphs that 1-WL message passing cannot (qualitative)",
-    criterion=_EXPRESSIVITY_CRITERION.replace("{variant}", "SignNet"),
+    criterion=_EXPRESSIVITY_CRITERION.replace("{variant}", "SignNet").replace(
+        "on every pair", "on every 1-WL-equivalent pair whose two spectra are simple"),
     thresholds=dict(_EXPRESSIVITY_THRESHOLDS),
-    section="signnet-expressivity", note=_EXPRESSIVITY_NOTE.format(factor=_EXPRESSIVITY_THRESHOLDS["factor"]))
+    section="signnet-expressivity",
+    note=_EXPRESSIVITY_NOTE.format(factor=_EXPRESSIVITY_THRESHOLDS["factor"]) + _SIGNNET_PAIRS_NOTE)
 def expressivity_signnet(m, t):
     return _distinguishes(m, t, "signnet")
 
@@ -329,9 +349,15 @@ def _texture_gate(m, t) -> bool:
 
 
 _TEXTURE_NOTE = ("Offline analogue of Table 3: a bumpy sphere (no symmetry), cotangent Laplacian, a procedural "
-                 "texture, PSNR on held-out vertices; far fewer eigenfunctions than the paper's 1023. The rules were "
-                 "written after one pilot fit at seed 0 (subdivision 4, k = 128: raw 27, |v| 16, flip 12, SignNet "
-                 "16 dB); the margins come from the paper's table, not from the pilot.")
+                 "texture, PSNR at surface points the field was not fitted to; far fewer eigenfunctions than the "
+                 "paper's 1023 (texture_k). The rules were written after one pilot fit at seed 0; the margins come "
+                 "from the paper's table, not from the pilot. The experiment (not the rules) changed after the first "
+                 "classroom runs: the fields were scored on held-out vertices of a 642-vertex mesh, where even the "
+                 "raw field generalised to only about 20 dB (38 dB on its training vertices), and the flips were "
+                 "drawn per point; now the fields see dense surface samples and are scored on others, as Table 3's "
+                 "views of a densely observed texture, the flip is one sign per eigenfunction at every step (the "
+                 "paper's augmentation), and texture_seeds seeds replace n_seeds. SignNet's phi acts on one "
+                 "eigenfunction value at a time, so SignNet, like the |v| field, is a function of the |v_i(p)|.")
 
 
 @CLAIMS.claim(

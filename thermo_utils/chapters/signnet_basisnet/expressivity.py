@@ -7,7 +7,11 @@ by :func:`wl_equivalent`, an independent implementation of the refinement) but n
 - the 6-cycle and two disjoint triangles (both 2-regular on 6 nodes);
 - decalin and bicyclopentyl (two fused hexagons against two pentagons joined by an edge: 10 nodes, 11 edges,
   the same degrees);
-- circulant skip-link graphs CSL(41, 2) and CSL(41, 3) (both 4-regular).
+- circulant skip-link graphs CSL(41, 2) and CSL(41, 3) (both 4-regular);
+- pairs of random 3-regular graphs with simple spectra (:func:`simple_spectrum_pairs`): any two d-regular graphs
+  on n nodes are 1-WL equivalent, and with every eigenvalue simple SignNet (invariant to sign flips only) is a
+  function of the graph. Every other pair has a repeated eigenvalue in at least one graph, where SignNet's output
+  moves with the solver's choice of basis: the paper's reason for BasisNet.
 
 :func:`pair_embeddings` embeds both graphs of a pair with the same randomly initialised networks in float64
 and reports how far apart their embeddings are, and, for the eigenvector encoders, how far a graph's
@@ -17,11 +21,18 @@ between graphs counts only when it exceeds that spread.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch_geometric.data import Data
 
 from thermo_utils.chapters.signnet_basisnet.invariant_nets import GraphRegressor, make_encoder
-from thermo_utils.chapters.signnet_basisnet.spectral import batch_graphs, cycle_graph, graph_from_edges
+from thermo_utils.chapters.signnet_basisnet.spectral import (
+    batch_graphs,
+    cycle_graph,
+    eigenpairs,
+    graph_from_edges,
+    multiplicities,
+)
 
 
 def disjoint_union(*graphs: Data) -> Data:
@@ -50,6 +61,38 @@ def bicyclopentyl() -> Data:
     """Two pentagons joined by the edge 0 -- 5."""
     return graph_from_edges([(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (5, 6), (6, 7), (7, 8), (8, 9), (9, 5), (0, 5)],
                             10)
+
+
+def random_regular_graph(n: int, degree: int, rng: np.random.Generator, max_tries: int = 10000) -> Data:
+    """A uniformly random simple ``degree``-regular graph on ``n`` nodes (configuration model with rejection)."""
+    if n * degree % 2 or not 0 < degree < n:
+        raise ValueError(f"no simple {degree}-regular graph on {n} nodes")
+    for _ in range(max_tries):
+        stubs = rng.permutation(np.repeat(np.arange(n), degree)).reshape(-1, 2)
+        if np.any(stubs[:, 0] == stubs[:, 1]) or len({frozenset(e) for e in stubs.tolist()}) < len(stubs):
+            continue
+        return graph_from_edges([tuple(e) for e in stubs.tolist()], n)
+    raise RuntimeError(f"no simple {degree}-regular graph on {n} nodes in {max_tries} draws")
+
+
+def has_simple_spectrum(graph: Data) -> bool:
+    """Every eigenvalue of the normalised Laplacian is simple (so the graph is also connected)."""
+    return int(multiplicities(eigenpairs(graph)[0]).max()) == 1
+
+
+def simple_spectrum_pairs(sizes=(10, 12, 14), degree: int = 3, seed: int = 0) -> dict[str, tuple[Data, Data]]:
+    """Per size, two random ``degree``-regular graphs whose spectra are simple and differ (so not isomorphic)."""
+    rng = np.random.default_rng([seed, 17])
+    pairs = {}
+    for n in sizes:
+        found: list[Data] = []
+        while len(found) < 2:
+            g = random_regular_graph(n, degree, rng)
+            if has_simple_spectrum(g) and not (found and torch.allclose(eigenpairs(found[0])[0], eigenpairs(g)[0],
+                                                                        atol=1e-8)):
+                found.append(g)
+        pairs[f"two cubic graphs, n = {n}"] = (found[0], found[1])
+    return pairs
 
 
 def wl_hard_pairs(csl_nodes: int = 41) -> dict[str, tuple[Data, Data]]:

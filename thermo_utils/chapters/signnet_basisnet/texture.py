@@ -9,7 +9,10 @@ eigenfunction at every training step (augmentation), and SignNet. This module re
 - :func:`cotangent_laplacian`: the cotangent stiffness matrix and the lumped (barycentric) mass matrix;
 - :func:`eigenfunctions`: the first ``k`` solutions of ``L v = lambda M v``, M-orthonormal (float64, scipy);
 - :func:`procedural_texture`: an RGB pattern (a softened checkerboard in longitude/latitude and smooth bands);
-- :func:`texture_point`: one (model, seed) fit on a random train/test split of the vertices; test PSNR in dB.
+- :func:`surface_samples`: points drawn uniformly on the surface (a triangle by area, barycentric coordinates),
+  where the eigenfunctions are interpolated linearly, as an intrinsic neural field evaluates them between vertices;
+- :func:`texture_point`: one (model, seed) fit on surface samples, PSNR on other samples of the same surface (the
+  analogue of Table 3's held-out views of a densely observed texture).
 
 On the unit sphere the Laplace-Beltrami eigenvalues are l(l+1) with multiplicity 2l+1; the tests check the
 discrete operator against them.
@@ -160,15 +163,19 @@ class EigenField(nn.Module):
     def forward(self, v: torch.Tensor) -> torch.Tensor:
         if self.mode == "abs":
             v = v.abs()
-        elif self.mode == "flip" and self.training:  # a fresh sign per eigenfunction and point
-            v = v * (torch.randint(0, 2, v.shape, device=v.device).to(v.dtype) * 2 - 1)
+        elif self.mode == "flip" and self.training:  # a fresh sign per eigenfunction at every step (all points)
+            v = v * (torch.randint(0, 2, (1, v.shape[-1]), device=v.device).to(v.dtype) * 2 - 1)
         return self.net(v)
 
 
 class SignNetField(nn.Module):
-    """``rho([phi(v_i(p)) + phi(-v_i(p))]_i)``: a shared ``phi`` per eigenfunction value, an MLP ``rho`` on all k."""
+    """``rho([phi(v_i(p)) + phi(-v_i(p))]_i)``: a shared ``phi`` per eigenfunction value, an MLP ``rho`` on all k.
 
-    def __init__(self, k: int, hidden: int, phi_hidden: int = 16, phi_out: int = 4, layers: int = 3):
+    ``phi`` is a one-hidden-layer MLP, ``phi(x) = W2 relu(w1 x + b1) + b2``; its second layer is linear, so
+    ``phi(x) + phi(-x) = W2 [relu(w1 x + b1) + relu(-w1 x + b1)] + 2 b2`` is computed with one product by ``W2``.
+    """
+
+    def __init__(self, k: int, hidden: int, phi_hidden: int = 8, phi_out: int = 4, layers: int = 3):
         super().__init__()
         self.phi = nn.Sequential(nn.Linear(1, phi_hidden), nn.ReLU(), nn.Linear(phi_hidden, phi_out))
         sizes = [k * phi_out] + [hidden] * layers + [3]
@@ -176,8 +183,10 @@ class SignNetField(nn.Module):
                                  nn.Linear(sizes[-2], sizes[-1]))
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
-        x = v.unsqueeze(-1)
-        return self.rho((self.phi(x) + self.phi(-x)).flatten(1))
+        first, second = self.phi[0], self.phi[2]
+        x = v.unsqueeze(-1) * first.weight[:, 0]  # [N,k,H]: w1 x
+        both = torch.relu(x + first.bias) + torch.relu(first.bias - x)
+        return self.rho((both @ second.weight.T + 2 * second.bias).flatten(1))
 
 
 def make_field(kind: str, k: int, hidden: int) -> nn.Module:
@@ -199,50 +208,77 @@ _MESHES: dict = {}
 
 
 def mesh_spectrum(subdivisions: int, k: int, mesh_seed: int = 0):
-    """Directions, eigenvalues and eigenfunctions of the bumpy sphere, cached per process."""
+    """Vertices, triangles, directions, eigenvalues and eigenfunctions of the bumpy sphere, cached per process."""
     key = (subdivisions, k, mesh_seed)
     if key not in _MESHES:
         vertices, faces, directions = bumpy_sphere(subdivisions, seed=mesh_seed)
         vals, vecs = eigenfunctions(vertices, faces, k)
-        _MESHES[key] = (directions, vals, vecs)
+        _MESHES[key] = (vertices, faces, directions, vals, vecs)
     return _MESHES[key]
 
 
-def texture_point(kind: str, seed: int, data_seed: int, subdivisions: int, k: int, hidden: int, steps: int, lr: float,
-                  train_fraction: float, device: str = "cpu") -> dict:
-    """Fit one neural field to the procedural texture on the vertices of a random split; PSNR on the rest.
+def surface_samples(vertices: np.ndarray, faces: np.ndarray, n: int,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points uniform on the surface: their triangles' vertex indices [n,3] and barycentric weights [n,3].
 
-    The split depends on ``data_seed`` only (shared by every model: a paired design); ``seed`` sets the model's
+    A triangle is drawn with probability proportional to its area, then a point uniform inside it (the folded
+    unit square). A quantity given at the vertices is interpolated as ``(values[tri] * bary[..., None]).sum(1)``.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    area = np.linalg.norm(np.cross(vertices[faces[:, 1]] - vertices[faces[:, 0]],
+                                   vertices[faces[:, 2]] - vertices[faces[:, 0]]), axis=1)
+    which = rng.choice(len(faces), n, p=area / area.sum())
+    r = rng.random((n, 2))
+    folded = r.sum(1) > 1
+    r[folded] = 1 - r[folded]
+    return faces[which], np.stack([1 - r.sum(1), r[:, 0], r[:, 1]], 1)
+
+
+def texture_data(subdivisions: int, k: int, n_train: int, n_test: int, data_seed: int):
+    """Eigenfunction values [n,k] (scaled to unit standard deviation) and colours [n,3] at train and test samples."""
+    vertices, faces, directions, _, vecs = mesh_spectrum(subdivisions, k)
+    scale = float(vecs.std())
+    rng = np.random.default_rng([data_seed, 11])
+    out = []
+    for n in (n_train, n_test):
+        tri, bary = surface_samples(vertices, faces, n, rng)
+        features = (vecs[tri] * bary[:, :, None]).sum(1) / scale
+        where = (directions[tri] * bary[:, :, None]).sum(1)
+        out.append((features, procedural_texture(where / np.linalg.norm(where, axis=1, keepdims=True))))
+    return out
+
+
+def texture_point(kind: str, seed: int, data_seed: int, subdivisions: int, k: int, hidden: int, steps: int,
+                  lr: float, train_points: int, test_points: int, device: str = "cpu") -> dict:
+    """Fit one neural field to the procedural texture at ``train_points`` surface samples; PSNR at ``test_points``.
+
+    The samples depend on ``data_seed`` only (shared by every model: a paired design); ``seed`` sets the model's
     initialisation and its sign flips. Full-batch Adam with a cosine schedule, squared loss.
     """
     if kind not in FIELD_KINDS:
         raise ValueError(f"unknown field {kind!r}; valid: {', '.join(FIELD_KINDS)}")
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
+    if train_points < 1 or test_points < 1:
+        raise ValueError(f"train_points and test_points must be >= 1, got {train_points}, {test_points}")
     with single_thread():
         device = resolve_device(device)
-        directions, _, vecs = mesh_spectrum(subdivisions, k)
-        colours = procedural_texture(directions)
-        order = np.random.default_rng([data_seed, 11]).permutation(len(directions))
-        cut = int(train_fraction * len(directions))
-        x = torch.as_tensor(vecs, dtype=torch.float32, device=device)
-        y = torch.as_tensor(colours, dtype=torch.float32, device=device)
-        train = torch.as_tensor(order[:cut], device=device)
-        test = torch.as_tensor(order[cut:], device=device)
+        (x_train, y_train), (x_test, y_test) = texture_data(subdivisions, k, train_points, test_points, data_seed)
+        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
+        x_train, y_train, x_test, y_test = map(as_tensor, (x_train, y_train, x_test, y_test))
         torch.manual_seed(seed)
         model = make_field(kind, k, hidden).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
         for _ in range(steps):
-            loss = ((model(x[train]) - y[train]) ** 2).mean()
+            loss = ((model(x_train) - y_train) ** 2).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             schedule.step()
         model.eval()
         with torch.no_grad():
-            pred = model(x)
-        if not bool(torch.isfinite(pred).all()):
+            pred_train, pred_test = model(x_train), model(x_test)
+        if not bool(torch.isfinite(pred_test).all() and torch.isfinite(pred_train).all()):
             raise RuntimeError(f"texture field {kind}: non-finite output (lr={lr}, seed={seed})")
-        return {"kind": kind, "seed": seed, "train_psnr": psnr(pred[train], y[train]),
-                "test_psnr": psnr(pred[test], y[test]), "parameters": sum(p.numel() for p in model.parameters())}
+        return {"kind": kind, "seed": seed, "train_psnr": psnr(pred_train, y_train),
+                "test_psnr": psnr(pred_test, y_test), "parameters": sum(p.numel() for p in model.parameters())}
