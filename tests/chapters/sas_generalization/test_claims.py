@@ -8,9 +8,17 @@ from thermo_utils.chapters.sas_generalization.claims import CLAIMS
 from thermo_utils.harness.claims import ClaimError, judge
 
 NAN = float("nan")
-STAT = dict(min_burn_in_wd_times=5.0, max_halves_z=1.0)  # just stationary enough
-NOT_BURNT = dict(min_burn_in_wd_times=4.9, max_halves_z=0.7)
-DRIFTING = dict(min_burn_in_wd_times=9.0, max_halves_z=1.01)
+# 5 settings x 3 tests: the gate needs p >= 0.05 / 15 in every test
+STAT = dict(min_burn_in_wd_times=5.0, min_stationarity_p=0.05 / 15, stationarity_tests=15)  # just stationary enough
+NOT_BURNT = dict(min_burn_in_wd_times=4.9, min_stationarity_p=0.5, stationarity_tests=15)
+DRIFTING = dict(min_burn_in_wd_times=9.0, min_stationarity_p=0.0033, stationarity_tests=15)
+
+
+def test_the_stationarity_gate_is_bonferroni_over_the_tests():
+    m = dict(max_relative_half_change=0.01, min_burn_in_wd_times=5.0)
+    assert verdict("loss_averages_converge", min_stationarity_p=0.0017, stationarity_tests=30, **m) == "reproduced"
+    assert verdict("loss_averages_converge", min_stationarity_p=0.0016, stationarity_tests=30, **m) == "inconclusive"
+    assert verdict("loss_averages_converge", min_stationarity_p=0.01, stationarity_tests=3, **m) == "inconclusive"
 
 
 def verdict(name, **measured):
@@ -34,18 +42,22 @@ def test_weights_keep_moving():
     assert verdict("weights_keep_moving", min_velocity_ratio=0.49) == "not_reproduced"
 
 
-def test_loss_averages_converge_is_gated_on_the_burn_in():
+def test_loss_averages_converge_is_gated_on_stationarity():
     assert verdict("loss_averages_converge", max_relative_half_change=0.049, **STAT) == "reproduced"
     assert verdict("loss_averages_converge", max_relative_half_change=0.05, **STAT) == "not_reproduced"
-    assert verdict("loss_averages_converge", max_relative_half_change=0.01, **DRIFTING) == "not_reproduced"
+    assert verdict("loss_averages_converge", max_relative_half_change=0.01, **DRIFTING) == "inconclusive"
+    assert verdict("loss_averages_converge", max_relative_half_change=0.2, **DRIFTING) == "inconclusive"
     assert verdict("loss_averages_converge", max_relative_half_change=0.01, **NOT_BURNT) == "inconclusive"
 
 
 def test_bn_wd_periodic():
-    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_high=[0.1, 0.49]) == "reproduced"
-    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_high=[0.1, 0.5]) == "not_reproduced"
-    assert verdict("bn_wd_periodic", cycles=[4, 5], cv_high=[0.1, NAN]) == "not_reproduced"
-    assert verdict("bn_wd_periodic", cycles=[4, 3], cv_high=[0.1, 0.1]) == "inconclusive"
+    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_low=[0.0, 0.2], cv_high=[0.1, 0.49]) == "reproduced"
+    assert verdict("bn_wd_periodic", cycles=[5, 5], cv_low=[0.51, 0.2], cv_high=[0.9, 0.49]) == "reproduced"
+    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_low=[0.0, 0.51], cv_high=[0.1, 0.9]) == "not_reproduced"
+    assert verdict("bn_wd_periodic", cycles=[5, 5], cv_low=[0.6, 0.51], cv_high=[0.9, 0.9]) == "not_reproduced"
+    assert verdict("bn_wd_periodic", cycles=[2, 5], cv_low=[0.0, 0.3], cv_high=[0.1, 0.5]) == "inconclusive"
+    assert verdict("bn_wd_periodic", cycles=[4, 5], cv_low=[0.0, NAN], cv_high=[0.1, NAN]) == "inconclusive"
+    assert verdict("bn_wd_periodic", cycles=[4, 3], cv_low=[0.0, 0.0], cv_high=[0.1, 0.1]) == "inconclusive"
 
 
 def test_bn_neighbour_minima():
@@ -84,7 +96,9 @@ def beta(ci, over_noise=2.1, stat=STAT):
 
 def test_beta_shrinks_with_n():
     assert verdict("beta_shrinks_with_n", **beta([-0.8, -0.01])) == "reproduced"
-    assert verdict("beta_shrinks_with_n", **beta([-0.8, 0.0])) == "not_reproduced"
+    assert verdict("beta_shrinks_with_n", **beta([-0.8, 0.0])) == "inconclusive"  # 0 not excluded
+    assert verdict("beta_shrinks_with_n", **beta([0.0, 0.8])) == "inconclusive"
+    assert verdict("beta_shrinks_with_n", **beta([0.01, 0.8])) == "not_reproduced"
     assert verdict("beta_shrinks_with_n", **beta([-1.6, -0.5])) == "inconclusive"  # too wide
     assert verdict("beta_shrinks_with_n", **beta([-0.8, -0.2], over_noise=2.0)) == "inconclusive"
     assert verdict("beta_shrinks_with_n", **beta([-0.8, -0.2], stat=DRIFTING)) == "inconclusive"
@@ -140,9 +154,16 @@ def test_ergodicity_claims():
     assert verdict("runs_occupy_different_regions", median_distance_over_spread=2.0, **STAT) == "reproduced"
     assert verdict("runs_occupy_different_regions", median_distance_over_spread=1.9, **STAT) == "not_reproduced"
     assert verdict("runs_occupy_different_regions", median_distance_over_spread=9, **NOT_BURNT) == "inconclusive"
-    assert verdict("loss_averages_agree_across_runs", max_relative_risk_change=0.049, **STAT) == "reproduced"
-    assert verdict("loss_averages_agree_across_runs", max_relative_risk_change=0.05, **STAT) == "not_reproduced"
-    assert verdict("loss_averages_agree_across_runs", max_relative_risk_change=0.0, **DRIFTING) == "inconclusive"
+    name = "loss_averages_agree_across_runs"
+
+    def agree(high, low, stat=STAT):
+        return verdict(name, max_relative_risk_change_high=high, max_relative_risk_change_low=low, **stat)
+
+    assert agree(0.049, -0.01) == "reproduced"
+    assert agree(0.05, 0.01) == "inconclusive"  # an interval straddles 5%
+    assert agree(0.09, 0.051) == "not_reproduced"  # an interval entirely above 5%
+    assert agree(0.09, 0.05) == "inconclusive"
+    assert agree(0.01, -0.01, stat=DRIFTING) == "inconclusive"
 
 
 def test_sas_equals_classical_when_converged():

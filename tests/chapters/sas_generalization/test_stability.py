@@ -277,3 +277,75 @@ def test_batch_norm_replicas_differ_and_the_first_repeats(monkeypatch):
     np.testing.assert_array_equal(one["norm_w2"], two["norm_w2"])
     assert list(one["replica"]) == [0, 1, 0, 1]
     assert not np.allclose(one["norm_w2"][:, 0], one["norm_w2"][:, 1])
+
+
+def test_halves_permutation_p_by_hand_with_four_blocks():
+    # 4 blocks: the splits {0,1}|{2,3} (observed), {0,2}|{1,3}, {0,3}|{1,2}; one series, so the statistic is |z|
+    x = np.array([[1.0, 1.2, 3.0, 3.4]])
+
+    def z(a, b):
+        a, b = x[0, list(a)], x[0, list(b)]
+        return abs(a.mean() - b.mean()) / np.sqrt(a.var(ddof=1) / 2 + b.var(ddof=1) / 2)
+
+    by_hand = [z((0, 1), (2, 3)), z((0, 2), (1, 3)), z((0, 3), (1, 2))]
+    splits = stability._half_splits(4, 100)
+    np.testing.assert_allclose(stability.halves_split_statistic(x, splits), by_hand)
+    stat, p = stability.halves_permutation_p(x)
+    assert stat == pytest.approx(by_hand[0]) == pytest.approx(abs(halves_z_score(x)[0]))
+    assert p == pytest.approx(np.mean(np.array(by_hand) >= by_hand[0]))
+
+
+def test_halves_permutation_p_is_uniform_when_stationary_and_small_for_a_drift():
+    rng = numpy_rng(5)
+    # independent blocks, 40 series correlated through a common part: p is uniform on the 462 splits of 12 blocks
+    ps = np.array([stability.halves_permutation_p(rng.normal(size=(40, 12)) + rng.normal(size=12))[1]
+                   for _ in range(300)])
+    assert 0.05 < np.mean(ps < 0.1) < 0.15 and 0.4 < np.mean(ps < 0.5) < 0.6
+    drift = rng.normal(size=(40, 16)) + np.linspace(0, 3, 16)
+    assert stability.halves_permutation_p(drift)[1] == pytest.approx(1 / 6435)
+    # the median over the series: drift in a fifth of them is not seen by the probes' median, only by their mean
+    few = rng.normal(size=(40, 16))
+    few[:8] += np.linspace(0, 3, 16)
+    assert stability.halves_permutation_p(few)[1] > 0.001
+    assert stability.halves_permutation_p(few[:8].mean(0))[1] < 0.001
+    with pytest.raises(ValueError, match="even"):
+        stability.halves_permutation_p(rng.normal(size=(3, 7)))
+
+
+def test_many_blocks_sample_splits_with_the_observed_one_first():
+    splits = stability._half_splits(20, 300)
+    assert splits.shape == (300, 20) and np.all(splits.sum(1) == 10) and np.all(splits[:, 0] == 1)
+    np.testing.assert_array_equal(splits[0], np.r_[np.ones(10), np.zeros(10)])
+    np.testing.assert_array_equal(splits, stability._half_splits(20, 300))  # seeded
+    assert len(stability._half_splits(16, 10000)) == 6435
+
+
+def test_hidden_zero_is_the_linear_softmax_model_and_gradient_descent_converges(monkeypatch):
+    model = MLP(6, 0)
+    x = torch.randn(3, 6, generator=torch_generator(0, 3))
+    torch.testing.assert_close(model(x), x @ model.out.weight.T + model.out.bias)
+    assert [name for name, _ in model.named_parameters()] == ["out.weight", "out.bias"]
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    # strongly convex (weight decay 0.5): the step shrinks geometrically, twins converge to their own minima
+    out = train_twin_ensemble(settings=[[0.1, 40, 40, 0.5]], **{**SMALL, "hidden": 0, "burn_in_steps": 600,
+                                                                  "tail_steps": 80}, full_batch=True)
+    assert np.all(out["velocity"][-1] < 1e-5 * out["weight_norm"])
+    row = stability.summarise_twins(out, 5.0, 0.05).iloc[0]
+    assert row.beta == pytest.approx(row.snapshot_beta_end, rel=1e-4)
+
+
+def test_summary_has_the_stationarity_tests_and_the_paired_risk_interval(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    out = train_twin_ensemble(settings=[[0.1, 8, 40]], **SMALL, n_null=2)
+    row = stability.summarise_twins(out, 5.0, 0.05).iloc[0]
+    assert 0 < row.stationarity_p <= 1 and row.stationarity_p == min(
+        row.stationarity_p_probes, row.stationarity_p_train, row.stationarity_p_test)
+    test = slice(int(out["n_pool"]) + int(out["n_fresh"]), None)
+    averages = out["block_means"].mean(-1)
+    nulls = np.flatnonzero(out["role"] == stability.NULL)
+    d = averages[nulls][:, test] - averages[0, test]
+    rel, se = np.abs(d.mean(1)) / row.test_risk, d.std(1, ddof=1) / np.sqrt(d.shape[1]) / row.test_risk
+    assert row.null_risk_change_high == pytest.approx(np.max(rel + 1.96 * se))
+    assert row.null_risk_change_low == pytest.approx(np.max(rel - 1.96 * se))
+    gate = stability.stationarity(stability.summarise_twins(out, 5.0, 0.05))
+    assert gate["stationarity_tests"] == 3 and gate["min_stationarity_p"] == pytest.approx(row.stationarity_p)

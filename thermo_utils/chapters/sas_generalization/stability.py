@@ -107,15 +107,18 @@ def mnist_twin_data(n_pool: int, n_fresh: int, n_test: int, side: int, seed: int
 
 
 class MLP(nn.Module):
-    """d → hidden (ReLU) → 10: small enough to train dozens at once on a CPU."""
+    """d → hidden (ReLU) → 10: small enough to train dozens at once on a CPU. ``hidden=0`` is the linear softmax
+    model d → 10, whose L2-regularised loss is strongly convex, so that gradient descent converges."""
 
     def __init__(self, d: int, hidden: int, classes: int = 10):
         super().__init__()
-        self.hidden = nn.Linear(d, hidden)
-        self.out = nn.Linear(hidden, classes)
+        if hidden < 0:
+            raise ValueError(f"hidden must be >= 0, got {hidden}")
+        self.hidden = nn.Linear(d, hidden) if hidden else None
+        self.out = nn.Linear(hidden or d, classes)
 
     def forward(self, x):
-        return self.out(torch.relu(self.hidden(x)))
+        return self.out(x if self.hidden is None else torch.relu(self.hidden(x)))
 
 
 def init_stacked(model: nn.Module, n_models: int, generator: torch.Generator, same: bool = True,
@@ -273,6 +276,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     with replacement: at each step one stream of uniform numbers u_1..u_Bmax is shared by all models but the
     null runs (which read a stream of their own); model m uses positions ⌊u_j·n_m⌋ for j ≤ B_m. With
     ``full_batch`` every step uses all of each model's n examples (gradient descent; the batch sizes are ignored).
+    ``hidden=0`` trains the linear softmax model (convex).
     The perturbed run starts from the base's weights times (1 + perturbation·ξ), ξ standard normal.
     Raises DivergenceError naming the setting. Every tensor lives on ``device`` (a string: cpu, cuda, auto);
     the initial weights are drawn on the CPU, so they are the same on every device."""
@@ -579,6 +583,72 @@ def halves_z_score(block_means: np.ndarray) -> np.ndarray:
         return np.where(se > 0, (a.mean(-1) - b.mean(-1)) / se, 0.0)
 
 
+def _half_splits(n_blocks: int, max_splits: int, seed: int = 0) -> np.ndarray:
+    """(splits, n_blocks) 0/1 rows: the ways to put half of the blocks in group A, block 0 always in A (a split and
+    its mirror give the same |z|). Row 0 is the observed split, the first half against the second. All of them when
+    there are at most ``max_splits``, else the observed one and ``max_splits − 1`` drawn at random (seeded)."""
+    from itertools import combinations
+
+    half = n_blocks // 2
+    first = np.zeros(n_blocks)
+    first[:half] = 1
+    if math.comb(n_blocks - 1, half - 1) <= max_splits:
+        rows = [first]
+        for rest in combinations(range(1, n_blocks), half - 1):
+            row = np.zeros(n_blocks)
+            row[[0, *rest]] = 1
+            if not np.array_equal(row, first):
+                rows.append(row)
+        return np.array(rows)
+    rng = np.random.default_rng([seed, n_blocks])
+    rows = [first]
+    for _ in range(max_splits - 1):
+        row = np.zeros(n_blocks)
+        row[rng.permutation(n_blocks)[:half]] = 1
+        rows.append(row if row[0] else 1 - row)
+    return np.array(rows)
+
+
+def halves_split_statistic(block_means: np.ndarray, splits: np.ndarray) -> np.ndarray:
+    """For each split of the blocks into halves A and B (rows of ``splits``), the median over series (rows of
+    ``block_means``, shape (series, blocks)) of |mean_A − mean_B| / sqrt(SE_A² + SE_B²), the SEs from the spread of
+    the blocks within each half. Row 0 of ``splits`` being the first half against the second, element 0 is the
+    median |halves z| of :func:`halves_z_score`."""
+    x = np.atleast_2d(np.asarray(block_means, dtype=float))
+    splits = np.asarray(splits, dtype=float)
+    h = splits[0].sum()
+    total, total_sq = x.sum(1, keepdims=True), (x ** 2).sum(1, keepdims=True)
+    out = np.empty(len(splits))
+    for start in range(0, len(splits), 256):
+        s = splits[start:start + 256].T  # (blocks, chunk)
+        sum_a, sq_a = x @ s, (x ** 2) @ s
+        sum_b, sq_b = total - sum_a, total_sq - sq_a
+        var_a = np.clip(sq_a - sum_a ** 2 / h, 0, None) / (h - 1)
+        var_b = np.clip(sq_b - sum_b ** 2 / h, 0, None) / (h - 1)
+        se = np.sqrt((var_a + var_b) / h)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, np.abs(sum_a - sum_b) / h / se, 0.0)
+        out[start:start + 256] = np.median(z, axis=0)
+    return out
+
+
+def halves_permutation_p(block_means: np.ndarray, max_splits: int = 10000) -> tuple[float, float]:
+    """Median |halves z| over the series of ``block_means`` (series, blocks) and its block-permutation p-value.
+
+    Under stationarity with blocks longer than the correlation time, the blocks are exchangeable: every split into
+    two halves is as likely as the observed one (first half against second). The p-value is the fraction of splits
+    (the observed one included) whose statistic is at least the observed one. Every series is split the same way, so
+    the correlation between series (probes read from the same weights) is kept in the null distribution; a drift
+    makes the observed split extreme. With 8 blocks there are 35 splits (p >= 1/35), with 16 there are 6435."""
+    x = np.atleast_2d(np.asarray(block_means, dtype=float))
+    n_blocks = x.shape[-1]
+    if n_blocks < 4 or n_blocks % 2:
+        raise ValueError(f"need an even number of blocks, at least 4; got {n_blocks}")
+    splits = _half_splits(n_blocks, max_splits)
+    stat = halves_split_statistic(x, splits)
+    return float(stat[0]), float(np.mean(stat >= stat[0] * (1 - 1e-12)))
+
+
 def sas_beta(averages: np.ndarray, base_of: np.ndarray, probes=None) -> np.ndarray:
     """For each model, max over probes z of |⟨ℓ_z⟩_S′ − ⟨ℓ_z⟩_S| against its base; 0 for a base itself.
 
@@ -712,6 +782,14 @@ def summarise_twins(run: dict, loss_cap: float, delta: float):
         beta = float(twin_diff.max())
         velocity = run["velocity"][:, b]
         null_test = averages[nulls][:, test].mean(axis=1) if len(nulls) else np.array([np.nan])
+        # paired over the held-out probes: the null runs' risk minus the base's, relative, with its standard error
+        null_d = averages[nulls][:, test] - averages[b, test]
+        null_rel_se = null_d.std(axis=1, ddof=1) / np.sqrt(null_d.shape[1]) / test_risk if len(nulls) else [np.nan]
+        null_rel = np.abs(null_d.mean(axis=1)) / test_risk if len(nulls) else [np.nan]
+        blocks = run["block_means"][b]
+        _, p_probes = halves_permutation_p(blocks)
+        _, p_train = halves_permutation_p(run["train_weights"][b] @ blocks)
+        _, p_test = halves_permutation_p(blocks[test].mean(axis=0))
         nan = float("nan")
         rows.append(dict(
             lr=float(run["lr"][b]), batch=int(run["batch"][b]), n=n, weight_decay=float(run["wd"][b]),
@@ -731,8 +809,13 @@ def summarise_twins(run: dict, loss_cap: float, delta: float):
             null_test_risk=float(null_test.mean()),
             null_risk_change=float(np.max(np.abs(null_test - test_risk)) / test_risk),
             halves_z=float(np.median(np.abs(z[b]))),
+            stationarity_p_probes=p_probes, stationarity_p_train=p_train, stationarity_p_test=p_test,
+            stationarity_p=min(p_probes, p_train, p_test),
+            null_risk_change_high=float(np.max(np.asarray(null_rel) + 1.96 * np.asarray(null_rel_se))),
+            null_risk_change_low=float(np.max(np.asarray(null_rel) - 1.96 * np.asarray(null_rel_se))),
             decay_time=float(tau[j]), tau_int=float(tau_int[j]),
-            velocity_ratio=float(velocity[-quarter:].mean() / velocity[:quarter].mean()),
+            velocity_ratio=float(velocity[-quarter:].mean() / velocity[:quarter].mean()) if velocity[:quarter].any()
+            else float("nan"),
             relative_velocity=float(velocity[-1] / run["weight_norm"][b]),
             snapshot_beta_end=float(run["snapshot_beta"][-1, twins].max()),
             snapshot_beta_mean=float(run["snapshot_beta"][last][:, twins].mean()),
@@ -788,10 +871,17 @@ def loss_spikes(loss: np.ndarray, floor: float, factor: float = 10.0) -> np.ndar
     return np.flatnonzero(high & ~np.concatenate([[False], high[:-1]]))
 
 
+STATIONARITY_SERIES = ("probes", "train", "test")
+
+
 def stationarity(rows) -> dict:
     """The stationarity gate's values over some settings (rows of :func:`summarise_twins`): the shortest burn-in in
-    weight-decay times 1/(ηλ) and the largest per-setting median |halves z-score|."""
-    return {"min_burn_in_wd_times": float(rows.burn_in_wd_times.min()), "max_halves_z": float(rows.halves_z.max())}
+    weight-decay times 1/(ηλ), the largest per-setting median |halves z-score|, and the block-permutation p-values of
+    the halves z (per-probe averages, training risk, held-out risk: three tests per setting) with their number."""
+    return {"min_burn_in_wd_times": float(rows.burn_in_wd_times.min()), "max_halves_z": float(rows.halves_z.max()),
+            "min_stationarity_p": float(rows.stationarity_p.min()),
+            "stationarity_p": [round(float(v), 5) for v in rows.stationarity_p],
+            "stationarity_tests": len(STATIONARITY_SERIES) * len(rows)}
 
 
 def distance_curve(run: dict, m: int) -> tuple[np.ndarray, np.ndarray]:
