@@ -356,7 +356,9 @@ _TEXTURE_NOTE = ("Offline analogue of Table 3: a bumpy sphere (no symmetry), cot
                  "raw field generalised to only about 20 dB (38 dB on its training vertices), and the flips were "
                  "drawn per point; now the fields see dense surface samples and are scored on others, as Table 3's "
                  "views of a densely observed texture, the flip is one sign per eigenfunction at every step (the "
-                 "paper's augmentation), and texture_seeds seeds replace n_seeds. SignNet's phi acts on one "
+                 "paper's augmentation), texture_seeds seeds replace n_seeds, and 1000 steps replace 500 (at 500 "
+                 "SignNet was under-trained on some seeds: 15 dB on its own training points at seed 2, 26 dB after "
+                 "1500 steps). SignNet's phi acts on one "
                  "eigenfunction value at a time, so SignNet, like the |v| field, is a function of the |v_i(p)|.")
 
 

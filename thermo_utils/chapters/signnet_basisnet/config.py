@@ -61,7 +61,7 @@ SPEC = ConfigSpec(
                           count_seeds=5, count_batch=32, lr=3e-3, hidden=32, layers=4, pe_dim=16, basis_max_dim=3, n_seeds=3,
                           zinc_epochs=1, csl_nodes=41, expressivity_draws=8, texture_subdivisions=3, texture_k=64,
                           texture_hidden=64,
-                          texture_steps=500, texture_lr=3e-3, texture_points=2500, texture_seeds=5,
+                          texture_steps=1000, texture_lr=3e-3, texture_points=2500, texture_seeds=5,
                           executor="local", device="cpu"),
         "paper": dict(family_graphs=1000, family_nodes=(10, 40), perturbation=1e-6, invariance_graphs=100,
                       sign_k=8, sign_n=16, sign_train=20000, sign_test=5000, sign_epochs=200, sign_hidden=128,
