@@ -56,6 +56,9 @@ def test_bn_wd_periodic():
     assert verdict("bn_wd_periodic", cycles=[2, 5], cv_low=[0.0, 0.51], cv_high=[0.1, 0.9]) == "not_reproduced"
     assert verdict("bn_wd_periodic", cycles=[5, 5], cv_low=[0.6, 0.51], cv_high=[0.9, 0.9]) == "not_reproduced"
     assert verdict("bn_wd_periodic", cycles=[2, 5], cv_low=[0.0, 0.3], cv_high=[0.1, 0.5]) == "inconclusive"
+    # one weight decay resolved below 0.5 decides, whatever the other's interval
+    assert verdict("bn_wd_periodic", cycles=[20, 80], cv_low=[0.42, 0.36], cv_high=[0.79, 0.47]) == "reproduced"
+    assert verdict("bn_wd_periodic", cycles=[20, 80], cv_low=[0.42, 0.51], cv_high=[0.79, 0.7]) == "inconclusive"
     assert verdict("bn_wd_periodic", cycles=[4, 5], cv_low=[0.0, NAN], cv_high=[0.1, NAN]) == "inconclusive"
     assert verdict("bn_wd_periodic", cycles=[4, 3], cv_low=[0.0, 0.0], cv_high=[0.1, 0.1]) == "inconclusive"
 
@@ -137,7 +140,9 @@ def mixing(ci, settings=6, resolved=6, over_noise=2.1, stat=STAT):
 
 def test_mixing_predicts_beta():
     assert verdict("mixing_predicts_beta", **mixing([0.01, 0.8])) == "reproduced"
-    assert verdict("mixing_predicts_beta", **mixing([0.0, 0.8])) == "not_reproduced"
+    assert verdict("mixing_predicts_beta", **mixing([0.0, 0.8])) == "inconclusive"  # 0 not excluded
+    assert verdict("mixing_predicts_beta", **mixing([-0.9, -0.01])) == "not_reproduced"
+    assert verdict("mixing_predicts_beta", **mixing([-0.9, 0.0])) == "inconclusive"
     assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], settings=5, resolved=5)) == "inconclusive"
     assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], resolved=5)) == "inconclusive"
     assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], over_noise=2.0)) == "inconclusive"
@@ -146,7 +151,8 @@ def test_mixing_predicts_beta():
 
 def test_mixing_predicts_gap_needs_no_beta_above_noise():
     assert verdict("mixing_predicts_gap", **mixing([0.01, 0.8], over_noise=0.5)) == "reproduced"
-    assert verdict("mixing_predicts_gap", **mixing([-0.5, 0.8])) == "not_reproduced"
+    assert verdict("mixing_predicts_gap", **mixing([-0.5, 0.8])) == "inconclusive"
+    assert verdict("mixing_predicts_gap", **mixing([-0.8, -0.5])) == "not_reproduced"
     assert verdict("mixing_predicts_gap", **mixing([0.1, 0.8], resolved=5)) == "inconclusive"
 
 

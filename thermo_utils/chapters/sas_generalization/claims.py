@@ -81,17 +81,19 @@ loss_averages_converge.gated(STATIONARY_TEXT)(_stationary)
     thresholds={"cycles_min": 5, "cv_max": 0.5},
     note="changed after the review: cycles were loss spikes (> 10x the median loss, which also catches noise) with a "
          "point CV < 0.3 over 4000 steps; now norm jumps over longer runs, with an interval on the CV. Changed again "
-         "after the seed 0-2 classroom runs (DESIGN rule 3): an interval that contains {cv_max:g} is inconclusive, "
-         "no longer a failure; only the lower end above {cv_max:g} refutes")
+         "after the seed 0-2 classroom runs (DESIGN rule 3): an interval that contains 0.5 is inconclusive, "
+         "no longer a failure; only the lower end above 0.5 refutes. The first version of that gate also asked the "
+         "other weight decay to be resolved, against this criterion ('at least one'); corrected after the seed 0-2 "
+         "runs, where it had turned a met criterion (seed 0, λ = 0.03: interval [0.36, 0.47]) into inconclusive")
 def bn_wd_periodic(m, t):
     return any(c >= t.cycles_min and hi < t.cv_max for c, hi in zip(m["cycles"], m["cv_high"]))
 
 
-@bn_wd_periodic.gated("some weight decay completes at least {cycles_min} cycles, and the CV's interval of every such "
-                      "weight decay lies on one side of {cv_max:g}")
+@bn_wd_periodic.gated("some weight decay completes at least {cycles_min} cycles, and the CV's intervals are resolved: "
+                      "one lies below {cv_max:g}, or all lie above")
 def _(m, t):
     decided = [(lo, hi) for c, lo, hi in zip(m["cycles"], m["cv_low"], m["cv_high"]) if c >= t.cycles_min]
-    return bool(decided) and all(hi < t.cv_max or lo > t.cv_max for lo, hi in decided)
+    return bool(decided) and (any(hi < t.cv_max for _, hi in decided) or all(lo > t.cv_max for lo, _ in decided))
 
 
 @CLAIMS.claim(
@@ -272,12 +274,15 @@ _MIXING_GATE = ("at least {settings_min} settings, every mixing time resolved (f
               "sweep is > 0 with its 95% bootstrap interval above 0",
     thresholds={"settings_min": 6, "noise_factor": 2.0, **STATIONARY},
     note="redesigned after the review: the learning-rate/batch sweep changed the mixing time and the amount learned "
-         "together; weight decay at a fixed rate and batch still changes how well the model fits")
+         "together; weight decay at a fixed rate and batch still changes how well the model fits. Changed after the "
+         "seed 0-2 classroom runs (DESIGN rule 3): an interval containing 0 is inconclusive, no longer a failure")
 def mixing_predicts_beta(m, t):
     return m["ci"][0] > 0
 
 
-mixing_predicts_beta.gated(_MIXING_GATE)(_mixing_decidable)
+@mixing_predicts_beta.gated(_MIXING_GATE + "; the interval excludes 0 (resolved)")
+def _(m, t):
+    return _mixing_decidable(m, t) and not _interval_has(m["ci"], 0.0)
 
 
 @CLAIMS.claim(
@@ -288,13 +293,15 @@ mixing_predicts_beta.gated(_MIXING_GATE)(_mixing_decidable)
     criterion="Spearman correlation of the integrated autocorrelation time of the loss and the gap across the "
               "weight-decay sweep is > 0 with its 95% bootstrap interval above 0",
     thresholds={"settings_min": 6, "noise_factor": 0.0, **STATIONARY},
-    note="redesigned after the review, as mixing_predicts_beta")
+    note="redesigned after the review, and changed after the seed 0-2 runs, as mixing_predicts_beta")
 def mixing_predicts_gap(m, t):
     return m["ci"][0] > 0
 
 
-mixing_predicts_gap.gated("at least {settings_min} settings, every mixing time resolved (finite and >= 2 trace "
-                          "intervals), and " + STATIONARY_TEXT)(_mixing_decidable)
+@mixing_predicts_gap.gated("at least {settings_min} settings, every mixing time resolved (finite and >= 2 trace "
+                           "intervals), " + STATIONARY_TEXT + "; the interval excludes 0 (resolved)")
+def _(m, t):
+    return _mixing_decidable(m, t) and not _interval_has(m["ci"], 0.0)
 
 
 @CLAIMS.claim(
