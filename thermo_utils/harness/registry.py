@@ -39,10 +39,11 @@ CHAPTERS = (
             "several CPU-hours for the MLP sweeps (60,000 images, 20 epochs per setting; not measured); on a GPU "
             "the MLP sweeps take minutes (device=auto), while the quadratic is NumPy and stays on the CPU."),
     Chapter("gnn_temperature", "Layer temperatures of graph neural networks", "Lapenna et al. 2023",
-            _budget(60, 600), "about 23 CPU-hours for the GCN and 70 for the GAT on a 2-core CPU (60,000 graphs × "
-            "6,000 graph-epochs each, 3 runs per setting, at the measured 0.23 and 0.7 ms per graph-epoch; a third "
-            "of that with one run per setting); the chapter prints its own estimate and, after its runs, the cost "
-            "at the rate it measured."),
+            _budget(60, 600), "about 51 core-hours for the GCN and about 107 for the GAT (60,000 graphs × 6,000 "
+            "graph-epochs each: 600 pre-training epochs, then 9 settings × 2 optimizers × 3 runs × 100 epochs), at the "
+            "0.51 and about 1.1 ms per graph-epoch measured on one core at classroom, per-step thermometer included; "
+            "about 80 hours on a 2-core CPU, a third of that with one run per setting; the chapter prints its own "
+            "estimate after its runs, at the rate it measured."),
     Chapter("sas_generalization", "Generalization without convergence", "Jegelka (talk): Chandramoorthy et al. 2022",
             _budget(60, 360), "about 15–20 CPU-hours on 2 cores (estimated from operation counts: 286 MLPs "
             "196-128-10, 220k steps, 26k probes every 100 steps); on one data-centre GPU an estimated 0.5–1 h (not "
