@@ -49,9 +49,10 @@ CHAPTERS = (
             "196-128-10, 220k steps, 26k probes every 100 steps); on one data-centre GPU an estimated 0.5–1 h (not "
             "measured); progress bars show the pace."),
     Chapter("signnet_basisnet", "Sign- and basis-invariant networks", "Jegelka (talk): Lim et al. 2023",
-            _budget(60, 360), "about 1–2 CPU-hours for the counting benchmark (more for graphs of up to 30 nodes), "
-            "several CPU-hours for the texture fields (10,242 vertices, 512 eigenfunctions, 20 fits; minutes on a "
-            "GPU), plus several GPU-hours of ZINC when its files are present."),
+            _budget(60, 360), "about 10 CPU-hours for the counting benchmark (30 runs: 6 encoders × 5 seeds, "
+            "5,000 graphs of up to 30 nodes, 200 epochs), several CPU-hours for the texture fields (10,242 vertices, "
+            "1,023 eigenfunctions, 100,000 surface samples, 20 fits; minutes on a GPU), plus several GPU-hours of ZINC "
+            "when its files are present."),
     Chapter("thermophoresis", "Thermophoresis: SGD's pull towards low gradient noise",
             "Wei & Schwab (ICLR 2021 submission)", _budget(60, 300),
             "hours on a CPU (about 40,000 steps per two-layer setting with 24 seeds, deep nets for thousands of "
