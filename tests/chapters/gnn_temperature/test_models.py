@@ -144,8 +144,8 @@ def test_pretrain_follows_the_step_schedule(synthetic_data):
 
 def test_equilibrium_run_thermometry_agrees_with_the_trajectory(synthetic_data, tmp_path):
     state = gm.build_model("gcn", 0).state_dict()
-    sha = gm.save_state(state, tmp_path / "s.pt")
-    run = lambda: gm.equilibrium_run("gcn", str(tmp_path / "s.pt"), sha, 40, "adam", 1e-3, 8, epochs=3,  # noqa: E731
+    path, sha = gm.save_state(state, tmp_path, "s")
+    run = lambda: gm.equilibrium_run("gcn", path, sha, 40, "adam", 1e-3, 8, epochs=3,  # noqa: E731
                                      burn_in=1, seed=0, data={}, keep_trajectory_of="conv2.lin.weight")
     first, second = run(), run()
     assert first["T_epoch"] == second["T_epoch"]  # same seed, same numbers
@@ -162,10 +162,20 @@ def test_equilibrium_run_thermometry_agrees_with_the_trajectory(synthetic_data, 
         assert 0 < t_step and first["T_epoch"][layer] <= 25 * t_step * (1 + 1e-6)
 
 
+def test_saved_weights_are_named_by_their_digest_so_two_seeds_share_a_folder(tmp_path):
+    first, second = gm.build_model("gcn", 0).state_dict(), gm.build_model("gcn", 1).state_dict()
+    path_first, sha_first = gm.save_state(first, tmp_path, "pretrained-gcn")
+    path_second, sha_second = gm.save_state(second, tmp_path, "pretrained-gcn")
+    assert path_first != path_second and sha_first != sha_second
+    assert gm.state_digest(gm.load_state(path_first, sha_first)) == gm.state_digest(first)
+    assert gm.save_state(first, tmp_path, "pretrained-gcn") == (path_first, sha_first)
+    assert not list(tmp_path.glob("*.partial"))
+
+
 def test_equilibrium_run_refuses_weights_that_do_not_match_their_checksum(synthetic_data, tmp_path):
-    gm.save_state(gm.build_model("gcn", 0).state_dict(), tmp_path / "s.pt")
+    path, _ = gm.save_state(gm.build_model("gcn", 0).state_dict(), tmp_path, "s")
     with pytest.raises(ValueError, match="checksum"):
-        gm.equilibrium_run("gcn", str(tmp_path / "s.pt"), "0" * 64, 40, "adam", 1e-3, 8, 1, 0, 0, {})
+        gm.equilibrium_run("gcn", path, "0" * 64, 40, "adam", 1e-3, 8, 1, 0, 0, {})
 
 
 def test_divergence_names_the_setting():
@@ -221,8 +231,8 @@ def test_heavy_paths_create_their_tensors_on_the_given_device(synthetic_data, tm
 
     with factory_audit() as audit:
         pre = gm.pretrain("gcn", 16, 8, epochs=1, lr=1e-2, batch_size=8, seed=0, data={}, device="cpu")
-        sha = gm.save_state(pre["state"], tmp_path / "s.pt")
-        run = gm.equilibrium_run("gcn", str(tmp_path / "s.pt"), sha, 16, "adam", 1e-3, 8, epochs=1, burn_in=0,
+        path, sha = gm.save_state(pre["state"], tmp_path, "s")
+        run = gm.equilibrium_run("gcn", path, sha, 16, "adam", 1e-3, 8, epochs=1, burn_in=0,
                                  seed=0, data={}, device="cpu")
         trained = gm.load_trained("gcn", run["state"], "cpu")
         rows = {layer: run["rows_epoch"][f"{layer}.lin.weight"] for layer in trained.convolutions}
@@ -232,8 +242,8 @@ def test_heavy_paths_create_their_tensors_on_the_given_device(synthetic_data, tm
 
 def test_explicit_cpu_device_gives_the_default_numbers(synthetic_data, tmp_path):
     state = gm.build_model("gcn", 0).state_dict()
-    sha = gm.save_state(state, tmp_path / "s.pt")
-    args = ("gcn", str(tmp_path / "s.pt"), sha, 24, "sgd", 1e-2, 8)
+    path, sha = gm.save_state(state, tmp_path, "s")
+    args = ("gcn", path, sha, 24, "sgd", 1e-2, 8)
     default = gm.equilibrium_run(*args, epochs=2, burn_in=1, seed=0, data={})
     explicit = gm.equilibrium_run(*args, epochs=2, burn_in=1, seed=0, data={}, device="cpu")
     assert default["T_epoch"] == explicit["T_epoch"] and default["T_step"] == explicit["T_step"]
@@ -272,8 +282,8 @@ def test_pretrain_with_a_late_decay(synthetic_data):
 
 
 def test_replicas_are_other_orders_of_the_data_and_replica_zero_is_the_original(synthetic_data, tmp_path):
-    sha = gm.save_state(gm.build_model("gcn", 0).state_dict(), tmp_path / "s.pt")
-    args = ("gcn", str(tmp_path / "s.pt"), sha, 24, "adam", 1e-3, 8)
+    path, sha = gm.save_state(gm.build_model("gcn", 0).state_dict(), tmp_path, "s")
+    args = ("gcn", path, sha, 24, "adam", 1e-3, 8)
     original = gm.equilibrium_run(*args, epochs=2, burn_in=0, seed=0, data={})
     zero = gm.equilibrium_run(*args, epochs=2, burn_in=0, seed=0, data={}, replica=0)
     one = gm.equilibrium_run(*args, epochs=2, burn_in=0, seed=0, data={}, replica=1)

@@ -13,6 +13,7 @@ per epoch (the paper's interval) and per step.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -292,12 +293,20 @@ def state_digest(state: dict) -> str:
     return digest.hexdigest()
 
 
-def save_state(state: dict, path: Path) -> str:
-    """Save weights for the sweeps to continue from; return their digest (part of every sweep point's key)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
-    return state_digest(state)
+def save_state(state: dict, folder: Path, name: str) -> tuple[str, str]:
+    """Save weights for the sweeps to continue from; return the file and the weights' digest.
+
+    The file is named by the digest, so runs of other seeds or settings sharing one cache folder (the robustness
+    runs execute several seeds at once) never overwrite each other's weights; it is written whole, then renamed.
+    """
+    digest = state_digest(state)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{digest[:16]}.pt"
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    torch.save(state, partial)
+    os.replace(partial, path)
+    return str(path), digest
 
 
 def load_state(path: str, sha256: str) -> dict:
