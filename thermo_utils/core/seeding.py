@@ -19,3 +19,14 @@ def torch_generator(seed: int, *stream: int, device: str | torch.device = "cpu")
     """
     derived = int(np.random.SeedSequence([seed, *stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
     return torch.Generator(device=device).manual_seed(derived)
+
+
+def replicate_seeds(seed: int, count: int) -> range:
+    """Seeds of ``count`` replicates inside one run of chapter seed ``seed``.
+
+    Disjoint across chapter seeds, so a robustness run at seed 1 repeats the experiment on new replicates rather
+    than on two of seed 0's (``seed + k`` would share them); seed 0 keeps 0 .. count-1.
+    """
+    if seed < 0 or count < 1:
+        raise ValueError(f"need seed >= 0 and count >= 1, got seed={seed}, count={count}")
+    return range(seed * count, (seed + 1) * count)
