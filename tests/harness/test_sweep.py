@@ -29,6 +29,7 @@ from thermo_utils.harness.sweep import (
     check_executor,
     code_of,
     executor_problem,
+    pool_workers,
     read_checked,
     run_sweep,
     source_hash,
@@ -394,3 +395,9 @@ def test_dask_local_cluster_gives_the_local_numbers(dirs):
 def test_a_worker_with_other_code_is_refused():
     with pytest.raises(CodeMismatch, match="same checkout on every worker"):
         _call_checked(worker_pid, dict(x=0), code="0" * 64)
+
+
+def test_pool_workers_is_one_per_usable_core_for_processes_and_one_otherwise():
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert pool_workers("processes") == cores >= 1
+    assert pool_workers("local") == 1 and pool_workers("tcp://127.0.0.1:8786") == 1

@@ -535,10 +535,18 @@ def _load_cached(cache_dir: Path | None, key: str) -> tuple[bool, Any]:
         return False, None
 
 
+def pool_workers(executor: str) -> int:
+    """How many points ``executor`` runs at once on this machine: one per usable core for ``processes``, one for
+    ``local`` (and for a Dask scheduler, whose workers this process does not know). Chapters split a large
+    vectorised run into this many independent points."""
+    if executor != "processes":
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _run_in_pool(fn: Callable, pending: dict, arguments: Callable, finish: Callable) -> None:
     """The ``processes`` executor: a fresh pool (forkserver: no inherited thread pools), stopped on interrupt."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    workers = max(1, min(cores, len(pending)))
+    workers = max(1, min(pool_workers("processes"), len(pending)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"),
                                initializer=_single_threaded)
     try:

@@ -18,6 +18,7 @@ from thermo_utils.chapters.sas_generalization.stability import (
     integrated_autocorrelation_time,
     sas_beta,
     sas_generalization_bound,
+    stacked_losses,
     stacked_sgd_step,
     train_twin_ensemble,
     twin_layout,
@@ -81,8 +82,9 @@ def test_bound_by_hand_and_its_limits():
         sas_generalization_bound(0.1, 0.01, 100, loss_bound=1.0, delta=1.5)
 
 
-def test_stacked_sgd_step_matches_a_loop_of_ordinary_models():
-    model = MLP(6, 5)
+@pytest.mark.parametrize("hidden", [5, 0])  # one ReLU layer, and the linear softmax model of the GD runs
+def test_stacked_sgd_step_matches_a_loop_of_ordinary_models(hidden):
+    model = MLP(6, hidden)
     M, B = 3, 4
     params = init_stacked(model, M, torch_generator(0, 1), same=False)
     g = torch_generator(0, 2)
@@ -93,7 +95,7 @@ def test_stacked_sgd_step_matches_a_loop_of_ordinary_models():
     wd = torch.tensor([0.01, 0.0, 0.2])  # one weight decay per model
     new, losses = stacked_sgd_step(model, weight_decay=wd)(params, xb, yb, weights, lr)
     for m in range(M):
-        ref = MLP(6, 5)
+        ref = MLP(6, hidden)
         ref.load_state_dict({k: v[m] for k, v in params.items()})
         opt = torch.optim.SGD(ref.parameters(), lr=float(lr[m]), weight_decay=float(wd[m]))
         keep = weights[m] > 0
@@ -104,6 +106,35 @@ def test_stacked_sgd_step_matches_a_loop_of_ordinary_models():
         assert losses[m].item() == pytest.approx(loss.item(), rel=1e-5)
         for k, v in ref.state_dict().items():
             torch.testing.assert_close(new[k][m], v, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hidden", [5, 0])
+def test_stacked_losses_are_each_models_cross_entropy(hidden):
+    model = MLP(6, hidden)
+    params = init_stacked(model, 3, torch_generator(0, 3), same=False)
+    g = torch_generator(0, 4)
+    x, y = torch.randn(7, 6, generator=g), torch.randint(0, 10, (7,), generator=g)
+    losses = stacked_losses(model, params, x, y)
+    assert losses.shape == (3, 7)
+    for m in range(3):
+        ref = MLP(6, hidden)
+        ref.load_state_dict({k: v[m] for k, v in params.items()})
+        torch.testing.assert_close(losses[m], F.cross_entropy(ref(x), y, reduction="none"), rtol=1e-5, atol=1e-6)
+
+
+def test_scale_invariant_losses_match_each_model_and_ignore_the_scale_of_w1_and_w2():
+    g = torch_generator(0, 5)
+    M, B, d, h = 3, 8, 6, 5
+    params = {"w1": torch.randn(M, h, d, generator=g), "w2": torch.randn(M, h, h, generator=g)}
+    head = torch.randn(10, h, generator=g)
+    xb, yb = torch.randn(M, B, d, generator=g), torch.randint(0, 10, (M, B), generator=g)
+    losses = stability.scale_invariant_losses(params, head, xb, yb)
+    for m in range(M):  # torch's own batch norm (no affine part) on one model
+        a = F.relu(F.batch_norm(xb[m] @ params["w1"][m].T, None, None, training=True, eps=1e-5))
+        a = F.relu(F.batch_norm(a @ params["w2"][m].T, None, None, training=True, eps=1e-5))
+        assert losses[m].item() == pytest.approx(F.cross_entropy(a @ head.T, yb[m]).item(), rel=1e-5)
+    scaled = stability.scale_invariant_losses({"w1": 7.0 * params["w1"], "w2": 0.2 * params["w2"]}, head, xb, yb)
+    torch.testing.assert_close(scaled, losses, rtol=1e-3, atol=1e-4)  # only the BN epsilon sees the scale
 
 
 SMALL = dict(n_twins=2, hidden=8, side=4, weight_decay=1e-3, burn_in_steps=20, tail_steps=80, average_every=10,
@@ -161,6 +192,23 @@ def test_config_refuses_bad_values_before_any_work():
         with pytest.raises(ConfigError):
             SPEC.resolve("smoke", **bad)
     assert SPEC.resolve("classroom").n_twins >= 2
+
+
+def test_groups_trained_apart_and_merged_give_the_whole_ensemble(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    settings = [[0.1, 8, 40], [0.05, 8, 60], [0.1, 8, 60, 0.01]]
+    kwargs = {**SMALL, "n_null": 2, "perturbation": 1e-6}
+    whole = train_twin_ensemble(settings=settings, **kwargs)
+    groups = stability.split_settings(settings, 2)
+    assert groups == [settings[:2], settings[2:]]
+    merged = stability.merge_twin_runs([train_twin_ensemble(settings=g, pool_size=60, **kwargs) for g in groups])
+    assert merged.keys() == whole.keys()
+    for key, value in whole.items():
+        np.testing.assert_allclose(np.asarray(merged[key], dtype=float), np.asarray(value, dtype=float), rtol=1e-5,
+                                   atol=1e-6, err_msg=key)
+    with pytest.raises(ValueError, match="pool_size"):  # each group's own largest n: other probes
+        stability.merge_twin_runs([train_twin_ensemble(settings=g, **kwargs) for g in (settings[:1], settings[1:])])
+    assert stability.split_settings(settings, 5) == [[s] for s in settings]
 
 
 def test_twin_ensemble_creates_every_tensor_on_the_given_device(monkeypatch, factory_audit):
@@ -277,6 +325,20 @@ def test_batch_norm_replicas_differ_and_the_first_repeats(monkeypatch):
     np.testing.assert_array_equal(one["norm_w2"], two["norm_w2"])
     assert list(one["replica"]) == [0, 1, 0, 1]
     assert not np.allclose(one["norm_w2"][:, 0], one["norm_w2"][:, 1])
+
+
+def test_batch_norm_weight_decays_trained_apart_and_merged_give_the_joint_run(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    joint = stability.train_scale_invariant_bn(**BN_SMALL, replicas=2, jump_min=1e-6)
+    apart = stability.merge_bn_runs([stability.train_scale_invariant_bn(**{**BN_SMALL, "weight_decays": [wd]},
+                                                                       replicas=2, jump_min=1e-6)
+                                     for wd in BN_SMALL["weight_decays"]])
+    assert apart.keys() == joint.keys()
+    for key in ("loss", "norm_w1", "norm_w2", "effective_lr", "step", "weight_decays", "replica"):
+        np.testing.assert_allclose(apart[key], joint[key], rtol=1e-5, err_msg=key)
+    assert [len(m) for m in apart["minima"]] == [len(m) for m in joint["minima"]] and len(joint["minima"][0]) > 0
+    for a, b in zip(apart["minima"], joint["minima"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
 def test_halves_permutation_p_by_hand_with_four_blocks():

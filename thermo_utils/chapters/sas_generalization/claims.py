@@ -198,7 +198,10 @@ def _(m, t):
     statement="β scales like 1/n" + READING,
     paper="β = O(1/n)",
     criterion="the 95% interval of the exponent of β(n) contains {exponent:g} and excludes {exponent:g}±1",
-    thresholds={"exponent": -1.0, "ci_width_max": 1.0, "noise_factor": 2.0, **STATIONARY})
+    thresholds={"exponent": -1.0, "ci_width_max": 1.0, "noise_factor": 2.0, **STATIONARY},
+    note="can change with the seed: β is a supremum set by single examples (mostly the swapped one's own loss), so its "
+         "exponent over five sizes moves between seeds (classroom seeds 0-2: -0.80, -0.85, -0.65) by about the "
+         "half-width of its interval, and the interval can miss -1")
 def beta_one_over_n(m, t):
     ci = m["exponent_ci"]
     return _interval_has(ci, t.exponent) and not _interval_has(ci, t.exponent + 1) \
@@ -238,7 +241,9 @@ def _(m, t):
               "where the bound is below the loss range L",
     thresholds=dict(STATIONARY),
     note="β measured on finitely many probes and twins is a lower bound on the true β; a bound >= L holds for any "
-         "clipped loss and so cannot fail (changed after the review: such settings used to count as passes)")
+         "clipped loss and so cannot fail (changed after the review: such settings used to count as passes). The "
+         "bound's own setting (bound_n examples at a strong weight decay) was added after the seed 0-2 runs, whose "
+         "bounds were 7.7-12 in every sweep setting, so that the claim can be tested at all; the rule is unchanged")
 def bound_holds(m, t):
     return m["violations"] == 0
 
@@ -275,7 +280,9 @@ _MIXING_GATE = ("at least {settings_min} settings, every mixing time resolved (f
     thresholds={"settings_min": 6, "noise_factor": 2.0, **STATIONARY},
     note="redesigned after the review: the learning-rate/batch sweep changed the mixing time and the amount learned "
          "together; weight decay at a fixed rate and batch still changes how well the model fits. Changed after the "
-         "seed 0-2 classroom runs (DESIGN rule 3): an interval containing 0 is inconclusive, no longer a failure")
+         "seed 0-2 classroom runs (DESIGN rule 3): an interval containing 0 is inconclusive, no longer a failure. "
+         "The classroom sweep then grew from 6 weight decays (0.025-0.15; seed 0: rho 0.83, interval [0, 1]) to 10 "
+         "(0.02-0.2), the rule unchanged")
 def mixing_predicts_beta(m, t):
     return m["ci"][0] > 0
 
@@ -293,7 +300,10 @@ def _(m, t):
     criterion="Spearman correlation of the integrated autocorrelation time of the loss and the gap across the "
               "weight-decay sweep is > 0 with its 95% bootstrap interval above 0",
     thresholds={"settings_min": 6, "noise_factor": 0.0, **STATIONARY},
-    note="redesigned after the review, and changed after the seed 0-2 runs, as mixing_predicts_beta")
+    note="redesigned after the review, and changed after the seed 0-2 runs, as mixing_predicts_beta. Can change with "
+         "the seed: in the classroom sweep the mixing time falls with the weight decay up to about 0.1 and rises "
+         "again above it while the gap keeps falling, so rho sits where the lower end of its bootstrap interval "
+         "crosses 0 (classroom seed 1: 0.71, lower end +0.006 here and -0.045 for β from the same ranks)")
 def mixing_predicts_gap(m, t):
     return m["ci"][0] > 0
 

@@ -5,8 +5,8 @@ example's loss, ⟨ℓ_z⟩_S = lim (1/T) Σ_t ℓ(z, w_t), which can exist when
 stability coefficient compares these averages between training sets that differ in one example:
 β = sup_z |⟨ℓ_z⟩_S − ⟨ℓ_z⟩_S′|, and β bounds the generalization gap of the time-averaged risk.
 
-Here many small MLPs are trained at once with stacked parameters (``torch.func.functional_call`` +
-``vmap``): for each setting (learning rate, batch size, training-set size) a *base* model on S and ``n_twins`` *twins*
+Here many small MLPs are trained at once with stacked parameters (batched matrix products, the gradient
+written out): for each setting (learning rate, batch size, training-set size) a *base* model on S and ``n_twins`` *twins*
 on S′_k, where one training example i_k of S is swapped for a fresh example z′_k. Every model starts from
 the same weights and reads the same stream of uniform numbers for its minibatches, so a base and its
 twins see the same batch positions: the only difference between them is the swapped example. Two more
@@ -29,9 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.func import functional_call, grad_and_value, vmap
 
 from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.threads import single_thread
@@ -136,13 +134,27 @@ def init_stacked(model: nn.Module, n_models: int, generator: torch.Generator, sa
     return params
 
 
+def _stacked_forward(params: dict, x: torch.Tensor):
+    """Hidden pre-activations (None for the linear model), hidden activations (or x) and logits of every model,
+    all class- or unit-major: (M, units, examples). ``x`` is (M, B, d), one batch per model, or (P, d), shared.
+    The softmax then runs over a middle axis: on a CPU, log_softmax over a last axis of 10 classes was 14x
+    slower and took most of a training step."""
+    x_t = x.transpose(-1, -2)
+    if "hidden.weight" in params:
+        pre = torch.matmul(params["hidden.weight"], x_t) + params["hidden.bias"][:, :, None]
+        act = pre.clamp_min(0)
+    else:
+        pre, act = None, x_t.expand(params["out.weight"].shape[0], *x_t.shape[-2:])
+    logits = torch.matmul(params["out.weight"], act) + params["out.bias"][:, :, None]
+    return pre, act, logits
+
+
 def stacked_losses(model: nn.Module, params: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-example cross-entropy of every model on shared examples: (M, P)."""
-
-    def one(p):
-        return F.cross_entropy(functional_call(model, p, (x,)), y, reduction="none")
-
-    return vmap(one)(params)
+    """Per-example cross-entropy of every model on shared examples x (P, d), y (P,): (M, P). ``model`` names the
+    architecture (an :class:`MLP`; its stacked ``params`` are what is evaluated)."""
+    _, _, logits = _stacked_forward(params, x)
+    log_p = torch.log_softmax(logits, dim=1)
+    return -log_p.gather(1, y.expand(len(log_p), 1, -1)).squeeze(1)
 
 
 def flatten_stacked(params: dict) -> torch.Tensor:
@@ -152,24 +164,32 @@ def flatten_stacked(params: dict) -> torch.Tensor:
 def stacked_sgd_step(model: nn.Module, weight_decay):
     """A function (params, xb, yb, weights, lr) → (new params, batch losses) doing one SGD step for every
     model at once: xb (M, B, d), yb (M, B), weights (M, B) summing to 1 per model, lr (M,); ``weight_decay``
-    is one number or one per model (M,).
-    Gradients come from ``vmap(grad_and_value(...))`` over the stacked parameters."""
-
-    def batch_loss(p, xb, yb, weights):
-        return (F.cross_entropy(functional_call(model, p, (xb,)), yb, reduction="none") * weights).sum()
-
-    step_grad = vmap(grad_and_value(batch_loss))
+    is one number or one per model (M,). ``model`` is an :class:`MLP` (one hidden ReLU layer, or none).
+    The gradient of the weighted cross-entropy is written out (softmax minus one-hot, back through the two
+    layers) in batched matrix products: 3-4x faster per step on a CPU than ``vmap`` over autograd, whose batching
+    rules for the cross-entropy dominated (benchmarks/sas_twin_vectorised.py); a test compares it with
+    ``torch.optim.SGD``."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"stacked_sgd_step trains the MLP of this module, got {type(model).__name__}")
 
     def step(params, xb, yb, weights, lr):
-        with torch.enable_grad():
-            grads, losses = step_grad(params, xb, yb, weights)
-        with torch.no_grad():
-            new = {}
-            for name, p in params.items():
-                rate = lr.view(-1, *[1] * (p.dim() - 1))
-                decay = weight_decay.view(-1, *[1] * (p.dim() - 1)) if torch.is_tensor(weight_decay) else weight_decay
-                new[name] = p - rate * (grads[name] + decay * p)
-        return new, losses.detach()
+        pre, act, logits = _stacked_forward(params, xb)
+        log_p = torch.log_softmax(logits, dim=1)
+        losses = -(log_p.gather(1, yb[:, None, :]).squeeze(1) * weights).sum(1)
+        g_logits = log_p.exp()  # (M, classes, B): softmax − one-hot, times each example's weight
+        g_logits.scatter_add_(1, yb[:, None, :], -torch.ones_like(g_logits[:, :1]))
+        g_logits *= weights[:, None, :]
+        grads = {"out.weight": torch.bmm(g_logits, act.transpose(1, 2)), "out.bias": g_logits.sum(2)}
+        if pre is not None:
+            g_pre = torch.bmm(params["out.weight"].transpose(1, 2), g_logits) * (pre > 0)
+            grads["hidden.weight"] = torch.bmm(g_pre, xb)
+            grads["hidden.bias"] = g_pre.sum(2)
+        new = {}
+        for name, p in params.items():
+            rate = lr.view(-1, *[1] * (p.dim() - 1))
+            decay = weight_decay.view(-1, *[1] * (p.dim() - 1)) if torch.is_tensor(weight_decay) else weight_decay
+            new[name] = p - rate * (grads[name] + decay * p)
+        return new, losses
 
     return step
 
@@ -269,7 +289,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                          burn_in_steps: int, tail_steps: int, average_every: int, trace_every: int, n_blocks: int,
                          n_test: int, n_trace: int, loss_cap: float, seed: int, progress: bool = False,
                          n_null: int = 0, perturbation: float = 0.0, full_batch: bool = False,
-                         device: str = "cpu") -> dict:
+                         pool_size: int | None = None, device: str = "cpu") -> dict:
     """Train every model of ``twin_layout(settings, n_twins, seed, n_null, perturbation > 0, weight_decay)``
     together with constant-rate SGD, each setting being (learning rate, batch size, training-set size[, weight
     decay]), and return the tail's records as NumPy arrays (see the module docstring). Minibatches are drawn
@@ -278,6 +298,9 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     ``full_batch`` every step uses all of each model's n examples (gradient descent; the batch sizes are ignored).
     ``hidden=0`` trains the linear softmax model (convex).
     The perturbed run starts from the base's weights times (1 + perturbation·ξ), ξ standard normal.
+    ``pool_size`` (default: the largest n) is the number of pool examples S is drawn from; the groups of
+    :func:`split_settings` all get the largest n of the whole ensemble, so that a setting's models come out the same
+    whether it is trained alone or with others (every draw is per setting, per twin or per null index).
     Raises DivergenceError naming the setting. Every tensor lives on ``device`` (a string: cpu, cuda, auto);
     the initial weights are drawn on the CPU, so they are the same on every device."""
     from tqdm.auto import tqdm
@@ -297,7 +320,10 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     if perturbation < 0:
         raise ValueError(f"perturbation must be >= 0, got {perturbation}")
     layout = twin_layout(settings, n_twins, seed, n_null=n_null, perturbed=perturbation > 0, weight_decay=weight_decay)
-    data = mnist_twin_data(int(layout.n.max()), n_twins, n_test, side, seed, device=dev)
+    pool = int(layout.n.max()) if pool_size is None else int(pool_size)
+    if pool < layout.n.max():
+        raise ValueError(f"pool_size ({pool}) must be at least the largest n ({layout.n.max()})")
+    data = mnist_twin_data(pool, n_twins, n_test, side, seed, device=dev)
     M = len(layout.n)
     n_max = int(layout.n.max())
     batch_max = n_max if full_batch else int(layout.batch.max())
@@ -308,10 +334,14 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     params = init_stacked(model, M, torch_generator(seed, 104), device=dev)
     role = torch.as_tensor(layout.role, device=dev)
     is_null = role == NULL
-    if n_null:
-        other = init_stacked(model, M, torch_generator(seed, 106), same=False, device=dev)
+    null_index = np.zeros(M, dtype=int)  # k for the k-th null run of its setting: its own initial draw
+    for setting in np.unique(layout.setting):
+        null_index[(layout.setting == setting) & (layout.role == NULL)] = np.arange(n_null)
+    for k in range(n_null):
+        other = init_stacked(model, 1, torch_generator(seed, 106, k), device=dev)
+        chosen = torch.as_tensor((layout.role == NULL) & (null_index == k), device=dev)
         for name in params:
-            params[name][is_null] = other[name][is_null]
+            params[name][chosen] = other[name][0]
     if perturbation > 0:
         g = torch_generator(seed, 108)
         for name, p in params.items():
@@ -428,22 +458,66 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     return out
 
 
+def split_settings(settings, groups: int) -> list[list]:
+    """The settings in ``groups`` consecutive, near-equal parts (fewer when there are fewer settings): independent
+    ensembles for the workers of a process pool. Train each with ``pool_size`` = the largest n of all settings, then
+    :func:`merge_twin_runs` gives what one ensemble of all settings would have given."""
+    if groups < 1:
+        raise ValueError(f"groups must be at least 1, got {groups}")
+    bounds = np.linspace(0, len(settings), min(groups, len(settings)) + 1).round().astype(int)
+    return [list(settings[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+_SHARED_KEYS = ("block_counts", "burn_step", "record_step", "n_pool", "n_fresh", "n_test", "labels", "trace_every",
+                "burn_in_steps", "full_batch")
+_RECORD_AXIS_KEYS = ("train_risk", "test_risk", "snapshot_beta", "running_beta", "displacement", "twin_distance",
+                     "velocity", "minibatch_loss", "burn_minibatch_loss", "burn_displacement", "burn_twin_distance")
+
+
+def merge_twin_runs(runs: list[dict]) -> dict:
+    """One :func:`train_twin_ensemble` result from the results of consecutive groups of settings (same probes and
+    schedule): model arrays are concatenated in order, model and setting indices shifted."""
+    for run in runs[1:]:
+        for key in _SHARED_KEYS:
+            if not np.array_equal(np.asarray(run[key]), np.asarray(runs[0][key])):
+                raise ValueError(f"runs differ in {key!r}: train every group with the same pool_size and schedule")
+    out = {key: runs[0][key] for key in _SHARED_KEYS}
+    models = np.cumsum([0] + [len(r["n"]) for r in runs[:-1]])
+    settings = np.cumsum([0] + [int(r["setting"].max()) + 1 for r in runs[:-1]])
+    for key in runs[0]:
+        if key in _SHARED_KEYS:
+            continue
+        if key in _RECORD_AXIS_KEYS:
+            out[key] = np.concatenate([r[key] for r in runs], axis=1)
+        elif key in ("base_of", "traced"):
+            out[key] = np.concatenate([r[key] + shift for r, shift in zip(runs, models)])
+        elif key == "setting":
+            out[key] = np.concatenate([r[key] + shift for r, shift in zip(runs, settings)])
+        else:
+            out[key] = np.concatenate([r[key] for r in runs], axis=0)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------
 # Weights that never settle: batch norm plus weight decay
 
 
 def _batch_norm(h: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """Batch normalisation without learned scale or shift: makes the layer below scale-invariant."""
-    return (h - h.mean(0)) / torch.sqrt(h.var(0, unbiased=False) + eps)
+    """Batch normalisation over the examples (axis 1 of (models, examples, units)), without learned scale or
+    shift: makes the layer below scale-invariant."""
+    return (h - h.mean(1, keepdim=True)) / torch.sqrt(h.var(1, unbiased=False, keepdim=True) + eps)
 
 
-def scale_invariant_logits(params: dict, head: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """x → W1 → BN → ReLU → W2 → BN → ReLU → fixed head. The loss does not change when W1 or W2 is
-    multiplied by a positive number, so weight decay only shrinks their norms and thereby raises the
-    effective learning rate η/‖W‖² until training destabilises (Lobacheva et al. 2021)."""
-    h = torch.relu(_batch_norm(x @ params["w1"].T))
-    h = torch.relu(_batch_norm(h @ params["w2"].T))
-    return h @ head.T
+def scale_invariant_losses(params: dict, head: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of every stacked model on its own batch xb (M, B, d), yb (M, B): (M,). The network is
+    x → W1 → BN → ReLU → W2 → BN → ReLU → fixed head. Its loss does not change when W1 or W2 is multiplied by a
+    positive number, so weight decay only shrinks their norms and thereby raises the effective learning rate
+    η/‖W‖² until training destabilises (Lobacheva et al. 2021). Models do not interact, so the gradient of the
+    summed losses is every model's own gradient."""
+    h = torch.relu(_batch_norm(torch.bmm(xb, params["w1"].transpose(1, 2))))
+    h = torch.relu(_batch_norm(torch.bmm(h, params["w2"].transpose(1, 2))))
+    log_p = torch.log_softmax(torch.matmul(head, h.transpose(1, 2)), dim=1)  # (M, classes, B): see _stacked_forward
+    return -log_p.gather(1, yb[:, None, :]).squeeze(1).mean(1)
 
 
 def train_scale_invariant_bn(**kwargs) -> dict:
@@ -455,7 +529,7 @@ def train_scale_invariant_bn(**kwargs) -> dict:
 def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden: int, side: int, batch_size: int,
                               steps: int, record_every: int, seed: int, progress: bool = False, replicas: int = 1,
                               jump_min: float = 0.02, device: str = "cpu") -> dict:
-    """Constant-rate SGD on the scale-invariant network, one model per weight decay and replica (stacked, vmapped).
+    """Constant-rate SGD on the scale-invariant network, one model per weight decay and replica (stacked).
 
     Replica 0 of every weight decay starts from the same weights and reads the same minibatches; replica r > 0
     has its own initial weights and minibatches (an independently trained net). Returns per record (every
@@ -495,10 +569,6 @@ def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden:
         params["w2"][replica == r] = own2.to(dev)
         streams.append(device_generator(seed, 204, r, device=dev))
 
-    def batch_loss(p, xb, yb):
-        return F.cross_entropy(scale_invariant_logits(p, head, xb), yb)
-
-    step_grad = vmap(grad_and_value(batch_loss), in_dims=(0, 0, 0))
     records = {"loss": [], "norm_w1": [], "norm_w2": []}
     window = torch.zeros(M, device=dev)
     wd = torch.as_tensor(per_model_wd, dtype=torch.float32, device=dev).view(-1, 1, 1)
@@ -510,9 +580,12 @@ def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden:
             rows = torch.stack([torch.randint(0, n_train, (batch_size,), generator=s, device=dev) for s in streams])
             rows = rows[replica]
             with torch.enable_grad():
-                grads, losses = step_grad(params, data.x[rows], data.y[rows])
+                leaves = {name: p.requires_grad_() for name, p in params.items()}
+                losses = scale_invariant_losses(leaves, head, data.x[rows], data.y[rows])
+                grads = dict(zip(leaves, torch.autograd.grad(losses.sum(), list(leaves.values()))))
+            losses = losses.detach()
             for name in params:
-                params[name] = params[name] - lr * (grads[name] + wd * params[name])
+                params[name] = params[name].detach() - lr * (grads[name] + wd * params[name].detach())
             window += losses
             if (step + 1) % record_every == 0:
                 if not torch.isfinite(window).all():
@@ -539,6 +612,18 @@ def _train_scale_invariant_bn(*, weight_decays, lr: float, n_train: int, hidden:
     out["weight_decays"] = np.array(per_model_wd)
     out["replica"] = replica.cpu().numpy()
     out["minima"] = [np.stack(m) if m else np.zeros((0, hidden * (d + hidden)), dtype=np.float32) for m in minima]
+    return out
+
+
+def merge_bn_runs(runs: list[dict]) -> dict:
+    """One :func:`train_scale_invariant_bn` result from runs over disjoint lists of weight decays (same schedule and
+    seed): every draw depends only on the replica, so a weight decay trained alone gives what it gives with others."""
+    for run in runs[1:]:
+        if not np.array_equal(run["step"], runs[0]["step"]):
+            raise ValueError("batch-norm runs with different record steps cannot be merged")
+    out = {key: np.concatenate([r[key] for r in runs], axis=1) for key in ("loss", "norm_w1", "norm_w2", "effective_lr")}
+    out.update(step=runs[0]["step"], weight_decays=np.concatenate([r["weight_decays"] for r in runs]),
+               replica=np.concatenate([r["replica"] for r in runs]), minima=[m for r in runs for m in r["minima"]])
     return out
 
 
