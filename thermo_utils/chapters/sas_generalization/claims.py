@@ -284,7 +284,7 @@ _MIXING_GATE = ("at least {settings_min} settings, every mixing time resolved (f
          "The classroom sweep then grew from 6 weight decays (0.025-0.15; seed 0: rho 0.83, interval [0, 1]) to 10 "
          "(0.02-0.2), the rule unchanged. Undecided at classroom: in seeds 0-2 the mixing time falls with the weight "
          "decay up to 0.1 and rises again at 0.15-0.2, where the models underfit, while β keeps falling; the paper "
-         "profile's sweep (0.005-0.07 at n = 4000), whose models all fit, would decide it")
+         "profile's sweep (0.005-0.07 at n = 4000, a wider model) stays below that turn and would decide it")
 def mixing_predicts_beta(m, t):
     return m["ci"][0] > 0
 
