@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from thermo_utils.core.fitting import bootstrap_ci, compare_polynomial_degrees, power_law_fit, spearman_with_ci
 
@@ -30,6 +31,16 @@ def test_quadratic_term_detected_only_when_present():
     line = compare_polynomial_degrees(x, 1 + 2 * x + rng.normal(0, 0.01, 20))
     parabola = compare_polynomial_degrees(x, 1 + 2 * x + 3 * x**2 + rng.normal(0, 0.01, 20))
     assert line.p_value > 0.01 and parabola.p_value < 1e-6
+
+
+def test_spearman_interval_is_the_bootstrap_of_scipys_spearman_with_the_same_draws():
+    x = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0])  # ties, and resamples with constant x
+    y = np.array([2.0, 7.0, 1.0, 8.0, 2.0, 8.0, 1.0, 8.0, 2.0, 8.0])
+    rho, ci = spearman_with_ci(x, y, rng=np.random.default_rng(4), n_boot=500)
+    expected = bootstrap_ci(lambda a, b: stats.spearmanr(a, b).statistic, x, y, n_boot=500,
+                            rng=np.random.default_rng(4))
+    assert rho == pytest.approx(stats.spearmanr(x, y).statistic)
+    assert ci == pytest.approx(expected, abs=1e-12)
 
 
 def test_rank_correlation_interval():
