@@ -21,6 +21,13 @@ def torch_generator(seed: int, *stream: int, device: str | torch.device = "cpu")
     return torch.Generator(device=device).manual_seed(derived)
 
 
+def seed_global_torch(seed: int, *stream: int) -> None:
+    """Seed torch's global generator (which module initialisation draws from) for (seed, stream...), derived as in
+    :func:`torch_generator`: independent across seeds and streams, where ``manual_seed(seed + stream)`` is not
+    (seed 0's stream 2 would be seed 1's stream 1)."""
+    torch.manual_seed(torch_generator(seed, *stream).initial_seed())
+
+
 def replicate_seeds(seed: int, count: int) -> range:
     """Seeds of ``count`` replicates inside one run of chapter seed ``seed``.
 

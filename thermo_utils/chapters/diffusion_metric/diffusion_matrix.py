@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
+from thermo_utils.core.seeding import seed_global_torch
+
 SampleLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 """``loss(w, x, y)``: the loss of one example (x, y) at the flat parameter vector w, a scalar."""
 
@@ -252,11 +254,11 @@ def spectra_during_training(name: str, make_module: Callable[[], nn.Module], *, 
     """Train ``make_module()`` on the first ``train_n`` MNIST images and read D's spectrum at each fraction of
     training from ``spectrum_n`` of them: one table row per checkpoint (loss, rank, moments) and the spectra.
 
-    The module is built after seeding torch's global generator with ``seed + stream`` (its initialisation) and
+    The module is built after seeding torch's global generator for (seed, stream) (its initialisation) and
     trained with the (seed, stream) generator, on ``device``; values come back to the CPU to be recorded.
     """
     device = torch.device(device)
-    torch.manual_seed(seed + stream)
+    seed_global_torch(seed, stream)
     module = make_module().to(device)
     x, y = mnist_tensors(train_n, pooled=pooled, device=device)
     checkpoints = train_checkpoints(module, x, y, epochs=epochs, batch=batch, lr=lr, fractions=fractions,
