@@ -114,7 +114,7 @@ def test_stacked_losses_are_each_models_cross_entropy(hidden):
     params = init_stacked(model, 3, torch_generator(0, 3), same=False)
     g = torch_generator(0, 4)
     x, y = torch.randn(7, 6, generator=g), torch.randint(0, 10, (7,), generator=g)
-    losses = stacked_losses(model, params, x, y)
+    losses = stacked_losses(params, x, y)
     assert losses.shape == (3, 7)
     for m in range(3):
         ref = MLP(6, hidden)

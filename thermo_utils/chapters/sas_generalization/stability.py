@@ -149,9 +149,8 @@ def _stacked_forward(params: dict, x: torch.Tensor):
     return pre, act, logits
 
 
-def stacked_losses(model: nn.Module, params: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-example cross-entropy of every model on shared examples x (P, d), y (P,): (M, P). ``model`` names the
-    architecture (an :class:`MLP`; its stacked ``params`` are what is evaluated)."""
+def stacked_losses(params: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-example cross-entropy of every stacked :class:`MLP` on shared examples x (P, d), y (P,): (M, P)."""
     _, _, logits = _stacked_forward(params, x)
     log_p = torch.log_softmax(logits, dim=1)
     return -log_p.gather(1, y.expand(len(log_p), 1, -1)).squeeze(1)
@@ -397,7 +396,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
             t = step + 1
             if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
                 sub = {name: p[traced] for name, p in params.items()}
-                trace.append(stacked_losses(model, sub, data.x[trace_idx], data.y[trace_idx]))
+                trace.append(stacked_losses(sub, data.x[trace_idx], data.y[trace_idx]))
             if t % average_every:
                 continue
             flat = flatten_stacked(params)
@@ -412,7 +411,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                 if t == burn_in_steps:
                     tail_start = previous = flat
                 continue
-            raw = stacked_losses(model, params, data.x, data.y)
+            raw = stacked_losses(params, data.x, data.y)
             check(f"step {t}", raw)
             clipped = raw.clamp(max=loss_cap).double()
             r = len(series["train_risk"])
