@@ -45,9 +45,8 @@ def main():
                 blocks = run["block_means"][b][:, first:first + per_tail]
                 if blocks.shape[1] < per_tail:
                     continue
+                p = min(sas.stationarity_tests(blocks, run["train_weights"][b], test).values())
                 train = run["train_weights"][b] @ blocks
-                p = min(sas.halves_permutation_p(blocks)[1], sas.halves_permutation_p(train)[1],
-                        sas.halves_permutation_p(blocks[test].mean(0))[1])
                 drift = (train[: per_tail // 2].mean() - train[per_tail // 2:].mean()) / train.mean()
                 cells.append(f"B={burn_in:>6}: p={p:.4f} drift={drift:+.2%}")
             print(f"  n={run['n'][b]:>5} λ={run['wd'][b]:<5g} " + " | ".join(cells))

@@ -733,6 +733,14 @@ def halves_permutation_p(block_means: np.ndarray, max_splits: int = 10000) -> tu
     return float(stat[0]), float(np.mean(stat >= stat[0] * (1 - 1e-12)))
 
 
+def stationarity_tests(blocks: np.ndarray, train_weights: np.ndarray, test: slice) -> dict:
+    """The three block-permutation p-values of one model's tail that the stationarity gate reads: the per-probe
+    averages (``blocks``, (probes, blocks)), the training risk (``train_weights`` over the probes) and the
+    held-out risk (the mean over the ``test`` probes)."""
+    return {"probes": halves_permutation_p(blocks)[1], "train": halves_permutation_p(train_weights @ blocks)[1],
+            "test": halves_permutation_p(blocks[test].mean(axis=0))[1]}
+
+
 def sas_beta(averages: np.ndarray, base_of: np.ndarray, probes=None) -> np.ndarray:
     """For each model, max over probes z of |⟨ℓ_z⟩_S′ − ⟨ℓ_z⟩_S| against its base; 0 for a base itself.
 
@@ -871,9 +879,7 @@ def summarise_twins(run: dict, loss_cap: float, delta: float):
         null_rel_se = null_d.std(axis=1, ddof=1) / np.sqrt(null_d.shape[1]) / test_risk if len(nulls) else [np.nan]
         null_rel = np.abs(null_d.mean(axis=1)) / test_risk if len(nulls) else [np.nan]
         blocks = run["block_means"][b]
-        _, p_probes = halves_permutation_p(blocks)
-        _, p_train = halves_permutation_p(run["train_weights"][b] @ blocks)
-        _, p_test = halves_permutation_p(blocks[test].mean(axis=0))
+        p = stationarity_tests(blocks, run["train_weights"][b], test)
         nan = float("nan")
         rows.append(dict(
             lr=float(run["lr"][b]), batch=int(run["batch"][b]), n=n, weight_decay=float(run["wd"][b]),
@@ -893,8 +899,8 @@ def summarise_twins(run: dict, loss_cap: float, delta: float):
             null_test_risk=float(null_test.mean()),
             null_risk_change=float(np.max(np.abs(null_test - test_risk)) / test_risk),
             halves_z=float(np.median(np.abs(z[b]))),
-            stationarity_p_probes=p_probes, stationarity_p_train=p_train, stationarity_p_test=p_test,
-            stationarity_p=min(p_probes, p_train, p_test),
+            stationarity_p_probes=p["probes"], stationarity_p_train=p["train"], stationarity_p_test=p["test"],
+            stationarity_p=min(p.values()),
             null_risk_change_high=float(np.max(np.asarray(null_rel) + 1.96 * np.asarray(null_rel_se))),
             null_risk_change_low=float(np.max(np.asarray(null_rel) - 1.96 * np.asarray(null_rel_se))),
             decay_time=float(tau[j]), tau_int=float(tau_int[j]),
