@@ -45,9 +45,9 @@ CHAPTERS = (
             "about 80 hours on a 2-core CPU, a third of that with one run per setting; the chapter prints its own "
             "estimate after its runs, at the rate it measured."),
     Chapter("sas_generalization", "Generalization without convergence", "Jegelka (talk): Chandramoorthy et al. 2022",
-            _budget(60, 360), "about 18–25 CPU-hours on 2 cores (estimated from operation counts: 308 MLPs "
-            "196-128-10, 250k steps, 26k probes every 100 steps); on one data-centre GPU an estimated 0.5–1 h (not "
-            "measured); progress bars show the pace."),
+            _budget(60, 360), "about 27–38 CPU-hours on 2 cores (estimated from operation counts: 462 MLPs "
+            "196-128-10 in 21 settings, 250k steps, 26k probes every 100 steps); on one data-centre GPU an estimated "
+            "1–1.5 h (not measured); progress bars show the pace."),
     Chapter("signnet_basisnet", "Sign- and basis-invariant networks", "Jegelka (talk): Lim et al. 2023",
             _budget(60, 360), "about 10 CPU-hours for the counting benchmark (30 runs: 6 encoders × 5 seeds, "
             "5,000 graphs of up to 30 nodes, 200 epochs), several CPU-hours for the texture fields (10,242 vertices, "

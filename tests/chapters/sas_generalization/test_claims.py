@@ -133,27 +133,33 @@ def test_bound_claims():
     assert verdict("bound_nonvacuous", min_bound=2.31, uniform_guess_risk=guess) == "not_reproduced"
 
 
-def mixing(ci, settings=6, resolved=6, over_noise=2.1, stat=STAT):
-    return dict(rho=sum(ci) / 2, ci=ci, settings=settings, resolved_mixing_times=resolved,
-                min_beta_over_noise=over_noise, **stat)
+def mixing(ci_wd, ci_label, settings=6, resolved=6, over_noise=2.1, stat=STAT):
+    """Measured values of the two mixing sweeps (weight decay; label noise); ``settings`` and ``resolved`` apply to
+    the label-noise sweep, the weight-decay sweep has 6 resolved settings."""
+    return dict(rho_weight_decay=sum(ci_wd) / 2, ci_weight_decay=ci_wd, settings_weight_decay=6,
+                resolved_weight_decay=6, rho_label_noise=sum(ci_label) / 2, ci_label_noise=ci_label,
+                settings_label_noise=settings, resolved_label_noise=resolved, min_beta_over_noise=over_noise, **stat)
 
 
-def test_mixing_predicts_beta():
-    assert verdict("mixing_predicts_beta", **mixing([0.01, 0.8])) == "reproduced"
-    assert verdict("mixing_predicts_beta", **mixing([0.0, 0.8])) == "inconclusive"  # 0 not excluded
-    assert verdict("mixing_predicts_beta", **mixing([-0.9, -0.01])) == "not_reproduced"
-    assert verdict("mixing_predicts_beta", **mixing([-0.9, 0.0])) == "inconclusive"
-    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], settings=5, resolved=5)) == "inconclusive"
-    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], resolved=5)) == "inconclusive"
-    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], over_noise=2.0)) == "inconclusive"
-    assert verdict("mixing_predicts_beta", **mixing([0.1, 0.8], stat=DRIFTING)) == "inconclusive"
+def test_mixing_predicts_beta_needs_both_levers():
+    up, zero_low, down, zero_high = [0.01, 0.8], [0.0, 0.8], [-0.9, -0.01], [-0.9, 0.0]
+    assert verdict("mixing_predicts_beta", **mixing(up, up)) == "reproduced"
+    assert verdict("mixing_predicts_beta", **mixing(up, zero_low)) == "inconclusive"  # 0 not excluded
+    assert verdict("mixing_predicts_beta", **mixing(zero_low, up)) == "inconclusive"  # one lever is not enough
+    assert verdict("mixing_predicts_beta", **mixing(zero_low, down)) == "not_reproduced"
+    assert verdict("mixing_predicts_beta", **mixing(down, up)) == "not_reproduced"  # the levers disagree
+    assert verdict("mixing_predicts_beta", **mixing(up, zero_high)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing(up, up, settings=5, resolved=5)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing(up, up, resolved=5)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing(up, up, over_noise=2.0)) == "inconclusive"
+    assert verdict("mixing_predicts_beta", **mixing(up, down, stat=DRIFTING)) == "inconclusive"
 
 
 def test_mixing_predicts_gap_needs_no_beta_above_noise():
-    assert verdict("mixing_predicts_gap", **mixing([0.01, 0.8], over_noise=0.5)) == "reproduced"
-    assert verdict("mixing_predicts_gap", **mixing([-0.5, 0.8])) == "inconclusive"
-    assert verdict("mixing_predicts_gap", **mixing([-0.8, -0.5])) == "not_reproduced"
-    assert verdict("mixing_predicts_gap", **mixing([0.1, 0.8], resolved=5)) == "inconclusive"
+    assert verdict("mixing_predicts_gap", **mixing([0.01, 0.8], [0.2, 0.9], over_noise=0.5)) == "reproduced"
+    assert verdict("mixing_predicts_gap", **mixing([-0.5, 0.8], [0.2, 0.9])) == "inconclusive"
+    assert verdict("mixing_predicts_gap", **mixing([-0.5, 0.8], [-0.8, -0.5])) == "not_reproduced"
+    assert verdict("mixing_predicts_gap", **mixing([0.1, 0.8], [0.1, 0.8], resolved=5)) == "inconclusive"
 
 
 def test_ergodicity_claims():

@@ -122,6 +122,50 @@ def test_stacked_losses_are_each_models_cross_entropy(hidden):
         torch.testing.assert_close(losses[m], F.cross_entropy(ref(x), y, reduction="none"), rtol=1e-5, atol=1e-6)
 
 
+def test_stacked_losses_take_one_row_of_labels_per_model():
+    model = MLP(6, 5)
+    params = init_stacked(model, 3, torch_generator(0, 3), same=False)
+    g = torch_generator(0, 5)
+    x, y = torch.randn(7, 6, generator=g), torch.randint(0, 10, (3, 7), generator=g)
+    losses = stacked_losses(params, x, y)
+    for m in range(3):
+        torch.testing.assert_close(losses[m], stacked_losses(params, x, y[m])[m])
+
+
+def test_noisy_labels_resample_the_asked_fraction_and_repeat():
+    y = torch.as_tensor(numpy_rng(0).integers(0, 10, 20000))
+    assert stability.noisy_labels(y, 0.0, seed=3) is y
+    noisy = stability.noisy_labels(y, 0.4, seed=3)
+    # a resampled label keeps its class with probability 1/10: 0.4 * 0.9 of the labels change
+    assert abs(float((noisy != y).float().mean()) - 0.36) < 0.015
+    torch.testing.assert_close(noisy, stability.noisy_labels(y, 0.4, seed=3))
+    assert not torch.equal(noisy, stability.noisy_labels(y, 0.4, seed=4))
+    with pytest.raises(ValueError, match="label-noise"):
+        stability.noisy_labels(y, 1.0, seed=3)
+
+
+def test_a_label_noise_setting_trains_on_its_own_labels_and_leaves_the_others_alone(monkeypatch):
+    monkeypatch.setattr(stability, "mnist_twin_data", fake_data)
+    clean = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01]], **SMALL)
+    both = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01], [0.1, 8, 40, 0.01, 0.5]], **SMALL)
+    first = both["setting"] == 0
+    np.testing.assert_array_equal(both["block_means"][first], clean["block_means"])
+    assert list(np.unique(both["label_noise"])) == [0.0, 0.5]
+    # the noisy setting alone, in company, and as a clean setting whose data carry the noisy labels: all the same
+    data = fake_data(40, 2, SMALL["n_test"], SMALL["side"], SMALL["seed"])
+    noisy_y = stability.noisy_labels(data.y, 0.5, SMALL["seed"])
+    assert not torch.equal(noisy_y[:40], data.y[:40])
+    alone = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01, 0.5]], **SMALL)
+    np.testing.assert_allclose(both["block_means"][~first], alone["block_means"], rtol=1e-6)
+    monkeypatch.setattr(stability, "mnist_twin_data", lambda *args, device="cpu": TwinData(
+        data.x, noisy_y, data.n_pool, data.n_fresh, data.n_test))  # the clean code path on D_p's labels
+    relabelled = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01]], **SMALL)
+    np.testing.assert_allclose(alone["block_means"], relabelled["block_means"], rtol=1e-6)
+    assert stability.twin_layout([[0.1, 8, 40, 0.01, 0.5]], 1, seed=0).label_noise.tolist() == [0.5, 0.5]
+    with pytest.raises(ValueError, match="label noise"):
+        stability.twin_layout([[0.1, 8, 40, 0.01, 1.0]], 1, seed=0)
+
+
 def test_scale_invariant_losses_match_each_model_and_ignore_the_scale_of_w1_and_w2():
     g = torch_generator(0, 5)
     M, B, d, h = 3, 8, 6, 5

@@ -13,8 +13,9 @@ twins see the same batch positions: the only difference between them is the swap
 kinds of model give the references: *null* runs train on the same S from other initial weights with another
 stream of minibatches (another seed: the noise floor of every time-average difference, and the inter-run
 distance), and a *perturbed* run repeats the base with its initial weights moved by a tiny relative amount
-(linear instability). Settings may also carry their own weight decay, and an ensemble may use full-batch
-gradient descent (the convergent regime, where SAS must reduce to classical stability).
+(linear instability). Settings may also carry their own weight decay and a label-noise fraction (every probe's
+label resampled with that probability: another distribution D, at the same learning rate and batch), and an
+ensemble may use full-batch gradient descent (the convergent regime, where SAS must reduce to classical stability).
 
 During a constant-rate tail, the clipped per-example losses of a fixed probe set (the training pool, the
 fresh examples, held-out test examples) are accumulated into block sums (for time averages and their
@@ -69,6 +70,24 @@ class TwinData:
     @property
     def test_slice(self) -> slice:
         return slice(self.n_pool + self.n_fresh, self.n_pool + self.n_fresh + self.n_test)
+
+
+def noisy_labels(y: torch.Tensor, fraction: float, seed: int, classes: int = 10) -> torch.Tensor:
+    """``y`` with each label replaced, with probability ``fraction``, by a class drawn uniformly (it may be the
+    same class): labels from the distribution D_p of a label-noise setting. One draw per (seed, fraction), so a
+    setting gets the same labels in whatever ensemble it is trained; fraction 0 returns ``y`` without a draw."""
+    from thermo_utils.core.seeding import numpy_rng
+
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"label-noise fraction must be in [0, 1), got {fraction}")
+    if fraction == 0.0:
+        return y
+    rng = numpy_rng(seed, 109, int(round(fraction * 1e6)))
+    resample = rng.random(len(y)) < fraction
+    drawn = rng.integers(0, classes, size=len(y))
+    out = y.cpu().numpy().copy()
+    out[resample] = drawn[resample]
+    return torch.as_tensor(out, device=y.device)
 
 
 def downsample(images: np.ndarray, side: int) -> np.ndarray:
@@ -150,10 +169,12 @@ def _stacked_forward(params: dict, x: torch.Tensor):
 
 
 def stacked_losses(params: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-example cross-entropy of every stacked :class:`MLP` on shared examples x (P, d), y (P,): (M, P)."""
+    """Per-example cross-entropy of every stacked :class:`MLP` on shared examples x (P, d): (M, P). The labels
+    ``y`` are shared (P,) or one row per model (M, P) (label-noise settings see other labels)."""
     _, _, logits = _stacked_forward(params, x)
     log_p = torch.log_softmax(logits, dim=1)
-    return -log_p.gather(1, y.expand(len(log_p), 1, -1)).squeeze(1)
+    labels = y.expand(len(log_p), -1) if y.dim() == 1 else y
+    return -log_p.gather(1, labels[:, None, :]).squeeze(1)
 
 
 def flatten_stacked(params: dict) -> torch.Tensor:
@@ -203,8 +224,8 @@ ROLES = ("base", "twin", "null", "perturbed")
 
 @dataclass(frozen=True)
 class TwinLayout:
-    """One row per model: its setting, learning rate, training-set size, weight decay, role, and which
-    example it swaps. Roles: base (S), twin (S′_k), null (S from another seed), perturbed (S, base's
+    """One row per model: its setting, learning rate, training-set size, weight decay, label noise, role, and
+    which example it swaps. Roles: base (S), twin (S′_k), null (S from another seed), perturbed (S, base's
     initial weights moved by a tiny amount)."""
 
     lr: np.ndarray  # (M,)
@@ -216,6 +237,7 @@ class TwinLayout:
     fresh: np.ndarray  # (M,) which fresh example replaces it, −1 unless a twin
     wd: np.ndarray  # (M,) weight decay
     role: np.ndarray  # (M,) BASE, TWIN, NULL or PERTURBED
+    label_noise: np.ndarray  # (M,) fraction of resampled labels (0: MNIST's labels)
 
     @property
     def is_twin(self) -> np.ndarray:
@@ -228,32 +250,35 @@ class TwinLayout:
 
 def twin_layout(settings, n_twins: int, seed: int, n_null: int = 0, perturbed: bool = False,
                 weight_decay: float = 0.0) -> TwinLayout:
-    """Every setting (lr, batch, n) or (lr, batch, n, weight decay) gets a base model, ``n_twins`` twins,
+    """Every setting (lr, batch, n[, weight decay[, label noise]]) gets a base model, ``n_twins`` twins,
     ``n_null`` null runs and (if ``perturbed``) one perturbed run, in that order. Twin k of every setting
     swaps the same fresh example z′_k into S at a position drawn uniformly in [0, n) (one draw per n and k).
-    Settings without their own weight decay use ``weight_decay``."""
+    Settings without their own weight decay use ``weight_decay``; without a label-noise fraction, 0."""
     from thermo_utils.core.seeding import numpy_rng
 
     if n_twins < 1 or n_null < 0:
         raise ValueError("n_twins must be at least 1 and n_null at least 0")
     rows = []
     for setting, point in enumerate(settings):
-        if len(point) not in (3, 4):
-            raise ValueError(f"setting {setting}: expected (lr, batch, n[, weight decay]), got {point}")
+        if len(point) not in (3, 4, 5):
+            raise ValueError(f"setting {setting}: expected (lr, batch, n[, weight decay[, label noise]]), got {point}")
         lr, batch, n = point[:3]
-        wd = float(point[3]) if len(point) == 4 else float(weight_decay)
-        if lr <= 0 or not 1 <= batch <= n or wd < 0:
-            raise ValueError(f"setting {setting}: need lr > 0, 1 <= batch <= n and weight decay >= 0, got {point}")
+        wd = float(point[3]) if len(point) >= 4 else float(weight_decay)
+        noise = float(point[4]) if len(point) == 5 else 0.0
+        if lr <= 0 or not 1 <= batch <= n or wd < 0 or not 0 <= noise < 1:
+            raise ValueError(f"setting {setting}: need lr > 0, 1 <= batch <= n, weight decay >= 0 and label noise in "
+                             f"[0, 1), got {point}")
         positions = numpy_rng(seed, 103, int(n)).choice(int(n), size=n_twins, replace=False)
         base = len(rows)
-        rows.append((lr, batch, n, setting, base, -1, -1, wd, BASE))
-        rows += [(lr, batch, n, setting, base, int(positions[k]), k, wd, TWIN) for k in range(n_twins)]
-        rows += [(lr, batch, n, setting, base, -1, -1, wd, NULL)] * n_null
-        rows += [(lr, batch, n, setting, base, -1, -1, wd, PERTURBED)] * int(perturbed)
+        rows.append((lr, batch, n, setting, base, -1, -1, wd, BASE, noise))
+        rows += [(lr, batch, n, setting, base, int(positions[k]), k, wd, TWIN, noise) for k in range(n_twins)]
+        rows += [(lr, batch, n, setting, base, -1, -1, wd, NULL, noise)] * n_null
+        rows += [(lr, batch, n, setting, base, -1, -1, wd, PERTURBED, noise)] * int(perturbed)
     cols = list(zip(*rows))
     return TwinLayout(np.array(cols[0], float), np.array(cols[1], int), np.array(cols[2], int),
                       np.array(cols[3], int), np.array(cols[4], int), np.array(cols[5], int),
-                      np.array(cols[6], int), np.array(cols[7], float), np.array(cols[8], int))
+                      np.array(cols[6], int), np.array(cols[7], float), np.array(cols[8], int),
+                      np.array(cols[9], float))
 
 
 def training_index_map(layout: TwinLayout, data: TwinData, device="cpu") -> torch.Tensor:
@@ -291,8 +316,8 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                          pool_size: int | None = None, device: str = "cpu") -> dict:
     """Train every model of ``twin_layout(settings, n_twins, seed, n_null, perturbation > 0, weight_decay)``
     together with constant-rate SGD, each setting being (learning rate, batch size, training-set size[, weight
-    decay]), and return the tail's records as NumPy arrays (see the module docstring). Minibatches are drawn
-    with replacement: at each step one stream of uniform numbers u_1..u_Bmax is shared by all models but the
+    decay[, label-noise fraction]]), and return the tail's records as NumPy arrays (see the module docstring).
+    Minibatches are drawn with replacement: at each step one stream of uniform numbers u_1..u_Bmax is shared by all models but the
     null runs (which read a stream of their own); model m uses positions ⌊u_j·n_m⌋ for j ≤ B_m. With
     ``full_batch`` every step uses all of each model's n examples (gradient descent; the batch sizes are ignored).
     ``hidden=0`` trains the linear softmax model (convex).
@@ -300,6 +325,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     ``pool_size`` (default: the largest n) is the number of pool examples S is drawn from; the groups of
     :func:`split_settings` all get the largest n of the whole ensemble, so that a setting's models come out the same
     whether it is trained alone or with others (every draw is per setting, per twin or per null index).
+    A label-noise setting trains and is scored on :func:`noisy_labels` (its S, S′ and held-out probes all from D_p).
     Raises DivergenceError naming the setting. Every tensor lives on ``device`` (a string: cpu, cuda, auto);
     the initial weights are drawn on the CPU, so they are the same on every device."""
     from tqdm.auto import tqdm
@@ -324,6 +350,8 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
         raise ValueError(f"pool_size ({pool}) must be at least the largest n ({layout.n.max()})")
     data = mnist_twin_data(pool, n_twins, n_test, side, seed, device=dev)
     M = len(layout.n)
+    labels_of = {p: noisy_labels(data.y, p, seed) for p in np.unique(layout.label_noise)}
+    model_y = torch.stack([labels_of[p] for p in layout.label_noise])  # (M, P)
     n_max = int(layout.n.max())
     batch_max = n_max if full_batch else int(layout.batch.max())
     sizes = layout.n if full_batch else layout.batch
@@ -391,12 +419,12 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                     u_null = torch.rand(batch_max, generator=null_stream, device=dev)
                     u = torch.where(is_null[:, None], u_null[None, :], u)
                 rows = index.gather(1, (u * n_col).long())
-            params, losses = sgd_step(params, data.x[rows], data.y[rows], batch_mask, lr)
+            params, losses = sgd_step(params, data.x[rows], model_y.gather(1, rows), batch_mask, lr)
             window_loss += losses
             t = step + 1
             if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
                 sub = {name: p[traced] for name, p in params.items()}
-                trace.append(stacked_losses(sub, data.x[trace_idx], data.y[trace_idx]))
+                trace.append(stacked_losses(sub, data.x[trace_idx], model_y[traced][:, trace_idx]))
             if t % average_every:
                 continue
             flat = flatten_stacked(params)
@@ -411,7 +439,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                 if t == burn_in_steps:
                     tail_start = previous = flat
                 continue
-            raw = stacked_losses(params, data.x, data.y)
+            raw = stacked_losses(params, data.x, model_y)
             check(f"step {t}", raw)
             clipped = raw.clamp(max=loss_cap).double()
             r = len(series["train_risk"])
@@ -449,7 +477,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
         weight_norm=mean_w.norm(dim=1).cpu().numpy(),
         record_step=burn_in_steps + average_every * np.arange(1, records + 1),
         lr=layout.lr, batch=layout.batch, n=layout.n, setting=layout.setting, base_of=layout.base_of,
-        replaced=layout.replaced, fresh=layout.fresh, wd=layout.wd, role=layout.role,
+        replaced=layout.replaced, fresh=layout.fresh, wd=layout.wd, role=layout.role, label_noise=layout.label_noise,
         train_weights=train_w.cpu().numpy(), n_pool=data.n_pool,
         n_fresh=data.n_fresh, n_test=data.n_test, labels=data.y.cpu().numpy(), trace_every=trace_every,
         burn_in_steps=burn_in_steps, full_batch=full_batch,
@@ -883,6 +911,7 @@ def summarise_twins(run: dict, loss_cap: float, delta: float):
         nan = float("nan")
         rows.append(dict(
             lr=float(run["lr"][b]), batch=int(run["batch"][b]), n=n, weight_decay=float(run["wd"][b]),
+            label_noise=float(run["label_noise"][b]),
             burn_in_wd_times=float(run["burn_in_steps"] * run["lr"][b] * run["wd"][b]),
             train_risk=train_risk, test_risk=test_risk,
             test_risk_se=float(averages[b, test].std(ddof=1) / np.sqrt(averages[:, test].shape[1])),
@@ -920,13 +949,17 @@ def summarise_twins(run: dict, loss_cap: float, delta: float):
     return pd.DataFrame(rows)
 
 
-def sweep_settings(n_sizes, ref_lr, ref_batch, weight_decay, mixing_weight_decays, mixing_n) -> list[list]:
-    """The (lr, batch, n, weight decay) settings of both sweeps, without duplicates, as JSON-able lists: the n
-    sweep at (ref_lr, ref_batch, weight_decay), the mixing sweep at (ref_lr, ref_batch, mixing_n) over the
-    weight decays, so that the mixing time changes at a fixed learning rate and batch size."""
+def sweep_settings(n_sizes, ref_lr, ref_batch, weight_decay, mixing_weight_decays, mixing_n,
+                   mixing_label_noise=()) -> list[list]:
+    """The settings of the three sweeps, without duplicates, as JSON-able lists: the n sweep at (ref_lr, ref_batch,
+    weight_decay); two mixing sweeps at (ref_lr, ref_batch, mixing_n), one over the weight decays, one over the
+    label-noise fractions at ``weight_decay``, so that the mixing time changes at a fixed learning rate and batch size
+    by two levers. Clean-label settings are (lr, batch, n, weight decay), label-noise ones add the fraction."""
     settings = [[float(ref_lr), int(ref_batch), int(n), float(weight_decay)] for n in n_sizes]
-    for wd in mixing_weight_decays:
-        point = [float(ref_lr), int(ref_batch), int(mixing_n), float(wd)]
+    points = [[float(ref_lr), int(ref_batch), int(mixing_n), float(wd)] for wd in mixing_weight_decays]
+    points += [[float(ref_lr), int(ref_batch), int(mixing_n), float(weight_decay)] + ([float(p)] if p else [])
+               for p in mixing_label_noise]
+    for point in points:
         if point not in settings:
             settings.append(point)
     return settings
