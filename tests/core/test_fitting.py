@@ -43,6 +43,11 @@ def test_spearman_interval_is_the_bootstrap_of_scipys_spearman_with_the_same_dra
     assert ci == pytest.approx(expected, abs=1e-12)
 
 
+def test_spearman_without_a_finite_resample_has_no_interval():
+    rho, (lo, hi) = spearman_with_ci([1.0, np.nan], [2.0, 3.0], rng=np.random.default_rng(0), n_boot=50)
+    assert np.isnan(rho) and np.isnan(lo) and np.isnan(hi)
+
+
 def test_rank_correlation_interval():
     rng = np.random.default_rng(2)
     x = np.arange(40.0)

@@ -104,5 +104,7 @@ def spearman_with_ci(x, y, *, rng: np.random.Generator, n_boot: int = 2000, leve
     with np.errstate(divide="ignore", invalid="ignore"):
         values = (rx * ry).sum(1) / np.sqrt((rx ** 2).sum(1) * (ry ** 2).sum(1))
     values = values[np.isfinite(values)]
+    if not len(values):  # a NaN among the values, or too few distinct ones: no interval (a claim reads it undecided)
+        return rho, (float("nan"), float("nan"))
     lo, hi = np.quantile(values, [0.5 - level / 2, 0.5 + level / 2])
     return rho, (float(lo), float(hi))
