@@ -161,7 +161,14 @@ def test_a_label_noise_setting_trains_on_its_own_labels_and_leaves_the_others_al
         data.x, noisy_y, data.n_pool, data.n_fresh, data.n_test))  # the clean code path on D_p's labels
     relabelled = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01]], **SMALL)
     np.testing.assert_allclose(alone["block_means"], relabelled["block_means"], rtol=1e-6)
-    assert stability.twin_layout([[0.1, 8, 40, 0.01, 0.5]], 1, seed=0).label_noise.tolist() == [0.5, 0.5]
+    layout = stability.twin_layout([[0.1, 8, 40, 0.01], [0.1, 8, 40, 0.01, 0.5]], 1, seed=0, n_null=2,
+                                   perturbed=True)
+    assert layout.label_noise.tolist() == [0.0] * 5 + [0.5, 0.5]  # no null or perturbed run with label noise
+    assert layout.role[5:].tolist() == [stability.BASE, stability.TWIN]
+    kwargs = {**SMALL, "n_null": 2, "perturbation": 1e-6}
+    with_nulls = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01]], **kwargs)
+    beside = train_twin_ensemble(settings=[[0.1, 8, 40, 0.01], [0.1, 8, 40, 0.01, 0.5]], **kwargs)
+    np.testing.assert_array_equal(beside["block_means"][beside["setting"] == 0], with_nulls["block_means"])
     with pytest.raises(ValueError, match="label noise"):
         stability.twin_layout([[0.1, 8, 40, 0.01, 1.0]], 1, seed=0)
 

@@ -253,7 +253,8 @@ def twin_layout(settings, n_twins: int, seed: int, n_null: int = 0, perturbed: b
     """Every setting (lr, batch, n[, weight decay[, label noise]]) gets a base model, ``n_twins`` twins,
     ``n_null`` null runs and (if ``perturbed``) one perturbed run, in that order. Twin k of every setting
     swaps the same fresh example z′_k into S at a position drawn uniformly in [0, n) (one draw per n and k).
-    Settings without their own weight decay use ``weight_decay``; without a label-noise fraction, 0."""
+    Settings without their own weight decay use ``weight_decay``; without a label-noise fraction, 0. A label-noise
+    setting gets no null or perturbed runs: only the mixing claims read it, from its base and twins."""
     from thermo_utils.core.seeding import numpy_rng
 
     if n_twins < 1 or n_null < 0:
@@ -272,8 +273,8 @@ def twin_layout(settings, n_twins: int, seed: int, n_null: int = 0, perturbed: b
         base = len(rows)
         rows.append((lr, batch, n, setting, base, -1, -1, wd, BASE, noise))
         rows += [(lr, batch, n, setting, base, int(positions[k]), k, wd, TWIN, noise) for k in range(n_twins)]
-        rows += [(lr, batch, n, setting, base, -1, -1, wd, NULL, noise)] * n_null
-        rows += [(lr, batch, n, setting, base, -1, -1, wd, PERTURBED, noise)] * int(perturbed)
+        rows += [(lr, batch, n, setting, base, -1, -1, wd, NULL, noise)] * (0 if noise else n_null)
+        rows += [(lr, batch, n, setting, base, -1, -1, wd, PERTURBED, noise)] * int(perturbed and not noise)
     cols = list(zip(*rows))
     return TwinLayout(np.array(cols[0], float), np.array(cols[1], int), np.array(cols[2], int),
                       np.array(cols[3], int), np.array(cols[4], int), np.array(cols[5], int),
@@ -363,7 +364,8 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     is_null = role == NULL
     null_index = np.zeros(M, dtype=int)  # k for the k-th null run of its setting: its own initial draw
     for setting in np.unique(layout.setting):
-        null_index[(layout.setting == setting) & (layout.role == NULL)] = np.arange(n_null)
+        nulls = (layout.setting == setting) & (layout.role == NULL)
+        null_index[nulls] = np.arange(nulls.sum())
     for k in range(n_null):
         other = init_stacked(model, 1, torch_generator(seed, 106, k), device=dev)
         chosen = torch.as_tensor((layout.role == NULL) & (null_index == k), device=dev)
@@ -419,7 +421,8 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
                     u_null = torch.rand(batch_max, generator=null_stream, device=dev)
                     u = torch.where(is_null[:, None], u_null[None, :], u)
                 rows = index.gather(1, (u * n_col).long())
-            params, losses = sgd_step(params, data.x[rows], model_y.gather(1, rows), batch_mask, lr)
+            xb = data.x.index_select(0, rows.reshape(-1)).view(M, -1, data.x.shape[1])  # 5x faster than x[rows]
+            params, losses = sgd_step(params, xb, model_y.gather(1, rows), batch_mask, lr)
             window_loss += losses
             t = step + 1
             if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
