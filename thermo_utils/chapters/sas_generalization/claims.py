@@ -283,10 +283,12 @@ def _mixing_agrees(m):
     return all(m[f"ci_{lever}"][0] > 0 for lever in LEVERS)
 
 
-_MIXING_GATE = ("each sweep (weight decay; label noise) has at least {settings_min} settings, every mixing time "
-                "resolved (finite and >= 2 trace intervals), {beta_noise}" + STATIONARY_TEXT.replace(
-                    "every setting", "every setting of both sweeps", 1) +
-                "; decided when one sweep's interval lies below 0 or both lie above 0")
+def _mixing_gate(beta_noise: str) -> str:
+    """The mixing claims' gate text; ``beta_noise`` is the β claim's noise-floor condition (empty for the gap)."""
+    return ("each sweep (weight decay; label noise) has at least {settings_min} settings, every mixing time resolved "
+            "(finite and >= 2 trace intervals), " + beta_noise + "and "
+            + STATIONARY_TEXT.replace("every setting", "every setting of both sweeps", 1)
+            + "; decided when one sweep's interval lies below 0 or both lie above 0")
 _MIXING_HISTORY = (
     "Redesigned after the review: the learning-rate/batch sweep changed the mixing time and the amount learned "
     "together. The weight-decay sweep at a fixed rate and batch came next; it still changes how well the model fits. "
@@ -326,8 +328,7 @@ def mixing_predicts_beta(m, t):
     return _mixing_agrees(m)
 
 
-@mixing_predicts_beta.gated(_MIXING_GATE.replace("{beta_noise}", "β above {noise_factor:g}x its noise floor in every "
-                                                                  "setting, and "))
+@mixing_predicts_beta.gated(_mixing_gate("β above {noise_factor:g}x its noise floor in every setting, "))
 def _(m, t):
     return _mixing_decidable(m, t, beta_noise=True) and _mixing_resolved(m)
 
@@ -346,7 +347,7 @@ def mixing_predicts_gap(m, t):
     return _mixing_agrees(m)
 
 
-@mixing_predicts_gap.gated(_MIXING_GATE.replace("{beta_noise}", "and "))
+@mixing_predicts_gap.gated(_mixing_gate(""))
 def _(m, t):
     return _mixing_decidable(m, t, beta_noise=False) and _mixing_resolved(m)
 

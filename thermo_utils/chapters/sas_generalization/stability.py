@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from thermo_utils.core.seeding import torch_generator
+from thermo_utils.core.seeding import numpy_rng, torch_generator
 from thermo_utils.core.threads import single_thread
 
 
@@ -76,8 +76,6 @@ def noisy_labels(y: torch.Tensor, fraction: float, seed: int, classes: int = 10)
     """``y`` with each label replaced, with probability ``fraction``, by a class drawn uniformly (it may be the
     same class): labels from the distribution D_p of a label-noise setting. One draw per (seed, fraction), so a
     setting gets the same labels in whatever ensemble it is trained; fraction 0 returns ``y`` without a draw."""
-    from thermo_utils.core.seeding import numpy_rng
-
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"label-noise fraction must be in [0, 1), got {fraction}")
     if fraction == 0.0:
@@ -105,7 +103,6 @@ def mnist_twin_data(n_pool: int, n_fresh: int, n_test: int, side: int, seed: int
     examples (the z′ that replace one example of S), ``n_test`` examples of the test split (fresh draws from
     D, used to estimate the risk). Pixels are standardised with the pool's mean and standard deviation."""
     from thermo_utils.core.datasets import load_dataset
-    from thermo_utils.core.seeding import numpy_rng
 
     data = load_dataset("mnist")
     if n_pool + n_fresh > len(data.train_labels) or n_test > len(data.test_labels):
@@ -255,8 +252,6 @@ def twin_layout(settings, n_twins: int, seed: int, n_null: int = 0, perturbed: b
     swaps the same fresh example z′_k into S at a position drawn uniformly in [0, n) (one draw per n and k).
     Settings without their own weight decay use ``weight_decay``; without a label-noise fraction, 0. A label-noise
     setting gets no null or perturbed runs: only the mixing claims read it, from its base and twins."""
-    from thermo_utils.core.seeding import numpy_rng
-
     if n_twins < 1 or n_null < 0:
         raise ValueError("n_twins must be at least 1 and n_null at least 0")
     rows = []
@@ -386,6 +381,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
     base_of = torch.as_tensor(layout.base_of, device=dev)
     traced = torch.as_tensor(layout.bases, device=dev)
     trace_idx = torch.arange(data.test_slice.start, data.test_slice.start + n_trace, device=dev)
+    trace_y = model_y[traced][:, trace_idx]  # each traced base's labels of the traced probes
     full_rows = index[:, :batch_max] if full_batch else None
 
     sgd_step = stacked_sgd_step(model, wd)
@@ -427,7 +423,7 @@ def _train_twin_ensemble(*, settings, n_twins: int, hidden: int, side: int, weig
             t = step + 1
             if t > burn_in_steps and (t - burn_in_steps) % trace_every == 0:
                 sub = {name: p[traced] for name, p in params.items()}
-                trace.append(stacked_losses(sub, data.x[trace_idx], model_y[traced][:, trace_idx]))
+                trace.append(stacked_losses(sub, data.x[trace_idx], trace_y))
             if t % average_every:
                 continue
             flat = flatten_stacked(params)
