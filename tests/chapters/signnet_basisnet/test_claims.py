@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from thermo_utils.chapters.signnet_basisnet.claims import CLAIMS, log_mse_gap, pair_decision
+from thermo_utils.chapters.signnet_basisnet.claims import CLAIMS, counting_trained, log_mse_gap, pair_decision
 from thermo_utils.harness.claims import ClaimError, judge
 
 
@@ -100,11 +100,13 @@ def test_decomposition_rules_say_they_changed_after_the_data():
         assert "after seeing the classroom data" in CLAIMS[name].note and "DESIGN rule 3" in CLAIMS[name].note
 
 
-def counting(model, none_gain, flip_gain, seeds=5, spread=0.002):
-    """Per-seed MAEs on one target: the model at 0.09, each baseline higher by ``gain`` with a seed spread."""
+def counting(model, none_gain, flip_gain, seeds=5, spread=0.002, none_star3=0.02):
+    """Per-seed MAEs on one target: the model at 0.09, each baseline higher by ``gain`` with a seed spread; the
+    GIN without encoding at ``none_star3`` on 3-stars (the training gate)."""
     wiggle = [spread * (i - (seeds - 1) / 2) for i in range(seeds)]
     return {"seeds": seeds, f"{model}_mae": [0.09] * seeds, "none_mae": [0.09 + none_gain + w for w in wiggle],
-            "flip_mae": [0.09 + flip_gain + w for w in wiggle], "raw_mae": [0.1] * seeds}
+            "flip_mae": [0.09 + flip_gain + w for w in wiggle], "raw_mae": [0.1] * seeds,
+            "none_star3_mae": [none_star3] * seeds}
 
 
 @pytest.mark.parametrize("model", ["signnet", "basisnet"])
@@ -118,7 +120,15 @@ def test_counting_rules(model, target):
     assert v(counting(model, 0.02, -0.0040)) == "not_reproduced"  # resolved against the model
     assert v(counting(model, -0.0040, 0.0001)) == "not_reproduced"
     assert v(counting(model, 0.5, 0.5, seeds=4)) == "inconclusive"  # fewer than five seeds never decide
+    # under-trained (the GIN without encoding has not learned 3-stars): neither a win nor a loss is decided
+    assert v(counting(model, 0.02, 0.0040, none_star3=0.0501)) == "inconclusive"
+    assert v(counting(model, 0.02, -0.0040, none_star3=0.0501)) == "inconclusive"
+    assert v(counting(model, 0.02, 0.0040, none_star3=0.05)) == "reproduced"
     assert judge(CLAIMS[name], counting(model, 0.02, 0.004), variant=target).id == f"signnet_basisnet.counting_{model}_{target}"
+
+
+def test_counting_trained_reads_the_seed_mean_of_the_3_star_error():
+    assert counting_trained([0.02, 0.08], 0.05) and not counting_trained([0.04, 0.07], 0.05)
 
 
 def test_counting_kinds_and_targets():

@@ -51,6 +51,53 @@ def test_ign_layers_are_equivariant_and_respect_padding():
     assert float(layer(padded, pad_mask)[:, 5:].detach().abs().max()) == 0
 
 
+def _padded_gin(gin, x, adj, mask):
+    """PyG's DenseGINConv layers applied as they are, padding and all: the reference for DenseGIN's shortcut."""
+    for i, conv in enumerate(gin.convs):
+        x = conv(x, adj, mask)
+        x = torch.relu(x) if i < len(gin.convs) - 1 else x
+    return x
+
+
+def _padded_signnet(encoder, batch):
+    """SignNet over every eigenvector slot, padded ones masked afterwards (the formula in the module docstring)."""
+    b, n, k = batch.eigvecs.shape
+    signal = batch.eigvecs.transpose(1, 2).reshape(b * k, n, 1)
+    adj = batch.adj.unsqueeze(1).expand(b, k, n, n).reshape(b * k, n, n)
+    mask = batch.mask.unsqueeze(1).expand(b, k, n).reshape(b * k, n)
+    phi = _padded_gin(encoder.phi, signal, adj, mask) + _padded_gin(encoder.phi, -signal, adj, mask)
+    h = phi.view(b, k, n, -1).transpose(1, 2)
+    lam = batch.eigvals[:, None, :, None].expand(b, n, k, 1)
+    terms = encoder.psi(torch.cat([h, lam], -1)) * batch.eig_mask[:, None, :, None].to(h.dtype)
+    return encoder.rho(terms.sum(2)) * batch.mask.unsqueeze(-1).to(h.dtype)
+
+
+def test_padding_free_signnet_and_gin_equal_the_padded_formulas():
+    rng = np.random.default_rng(3)
+    graphs = [spectral.cycle_graph(5), spectral.hypercube_graph(3)] + spectral.graph_family("tree", 3, (4, 9), rng)
+    batch = spectral.batch_graphs(graphs, num_nodes=10, dtype=torch.float64)
+    assert not batch.eig_mask.all()  # graphs of 4 to 9 nodes padded to 10: both kinds of padding occur
+    torch.manual_seed(0)
+    encoder = inv.make_encoder("signnet", 10, hidden=8, pe_dim=4).double()
+    assert torch.allclose(encoder(batch), _padded_signnet(encoder, batch), atol=1e-12)
+    gin = inv.DenseGIN(3, 8, 3).double()
+    x = torch.randn(len(batch), 10, 3, dtype=torch.float64) * batch.mask.unsqueeze(-1)
+    assert torch.allclose(gin(x, batch.adj, batch.mask), _padded_gin(gin, x, batch.adj, batch.mask), atol=1e-12)
+
+
+def test_ign_diagonal_term_equals_a_diagonal_matrix_added():
+    torch.manual_seed(1)
+    layer = inv.IGN2to2(2, 3).double()
+    x, mask = torch.randn(2, 4, 4, 2, dtype=torch.float64), torch.tensor([[True] * 4, [True] * 3 + [False]])
+    node_stats, graph_stats = inv.ign_statistics(x, mask)
+    per_i = torch.cat([node_stats, graph_stats.unsqueeze(1).expand(-1, 4, -1)], -1)
+    expected = layer.full(x) + layer.transposed(x.transpose(1, 2)) + layer.along_rows(per_i)[:, :, None, :]
+    expected = expected + layer.along_cols(node_stats)[:, None, :, :]
+    expected = expected + torch.diag_embed(layer.on_diagonal(per_i).transpose(1, 2)).permute(0, 2, 3, 1)
+    pair = (mask[:, :, None] & mask[:, None, :]).unsqueeze(-1).to(x.dtype)
+    assert torch.allclose(layer(x, mask), expected * pair, atol=1e-12)
+
+
 def test_graph_regressor_is_permutation_invariant(symmetric_graphs):
     torch.manual_seed(0)
     model = inv.GraphRegressor(inv.make_encoder("basisnet", 9, 8, 4), 1, 2, hidden=8, layers=2, pe_dim=4).double()

@@ -163,23 +163,40 @@ def _counting_intervals(m, t, model: str) -> list[dict]:
     return [counting_gain(m[f"{model}_mae"], m[f"{base}_mae"], t.level) for base in COUNTING_BASELINES]
 
 
+def counting_trained(none_star3_mae, ceiling: float) -> bool:
+    """Whether training was long enough to compare encoders: the GIN without encoding has learned 3-stars.
+
+    A 3-star count is a function of the degrees, which message passing reads exactly, so a GIN that has not
+    learned it is under-trained, and so are the encoders trained for as long beside it.
+    """
+    return float(np.mean(none_star3_mae)) <= ceiling
+
+
 def _counting_decided(m, t, model: str) -> bool:
-    """At least ``seeds_min`` seeds, and every interval above 0, or one below 0 (resolved against the model)."""
+    """Trained long enough, at least ``seeds_min`` seeds, and every interval above 0, or one below 0."""
     gaps = _counting_intervals(m, t, model)
-    return m["seeds"] >= t.seeds_min and (all(g["low"] > 0 for g in gaps) or any(g["high"] < 0 for g in gaps))
+    return (counting_trained(m["none_star3_mae"], t.trained_star3_max) and m["seeds"] >= t.seeds_min
+            and (all(g["low"] > 0 for g in gaps) or any(g["high"] < 0 for g in gaps)))
 
 
 _COUNTING_CRITERION = ("on this target, the {level:.0%} Student-t interval over seeds of the paired test-MAE gain "
                        "(baseline − model, the same test graphs for every model) lies above 0 against both "
                        "baselines (no encoding, sign-flip augmentation); not reproduced when one lies below 0")
-_COUNTING_GATE = ("at least {seeds_min} seeds, and both intervals above 0 or one below 0")
+_COUNTING_GATE = ("the GIN without encoding has learned 3-stars (seed-mean test MAE on 3-stars ≤ "
+                  "{trained_star3_max:g} target standard deviations), at least {seeds_min} seeds, and both intervals "
+                  "above 0 or one below 0")
 _COUNTING_NOTE = (
     "Rule changed after seeing the classroom data, as the fidelity review asked: it was one claim on the MAE "
     "averaged over the four targets, each gap > 2 standard errors over 3 seeds (about p = 0.18 with 2 degrees of "
     "freedom); it is now one claim per target (the paper says all four), a paired t interval over at least 5 seeds "
     "on shared test graphs. The t interval is stricter than 2 standard errors, so the change can turn a verdict "
     "into inconclusive, not into reproduced. The graphs now have one edge probability (count_edge_prob), so that "
-    "edge density, which a GIN reads from degrees, no longer explains most of the counts' variance.")
+    "edge density, which a GIN reads from degrees, no longer explains most of the counts' variance. "
+    "The training gate was added later, after seeing the classroom data, as the fidelity review and the issue "
+    "asked (train until the GIN without encoding counts 3-stars): at classroom that GIN reached only 0.10 on 3-stars, "
+    "and in a pilot at seed 0 four times the training (240 epochs) took it to 0.023 and changed the ranking (SignNet "
+    "on 4-cycles 0.076 against 0.119 without encoding and 0.097 with sign flips, where the 60-epoch runs had ranked "
+    "it behind sign flips). The gate can only turn a verdict into inconclusive.")
 
 
 def _counting_claim(model: str, kind: str, source: str, paper: str):
@@ -187,7 +204,7 @@ def _counting_claim(model: str, kind: str, source: str, paper: str):
         kind=kind, source=source, name=f"counting_{model}_{{variant}}", variants=COUNTING_TARGETS,
         statement=f"{'SignNet' if model == 'signnet' else 'BasisNet'} positional encodings beat no encoding and "
                   "sign-flip augmentation at counting the {variant} substructure",
-        paper=paper, criterion=_COUNTING_CRITERION, thresholds={"seeds_min": 5, "level": 0.95},
+        paper=paper, criterion=_COUNTING_CRITERION, thresholds={"seeds_min": 5, "level": 0.95, "trained_star3_max": 0.05},
         section="signnet-counting", note=_COUNTING_NOTE)
     def rule(m, t):
         return all(g["low"] > 0 for g in _counting_intervals(m, t, model))

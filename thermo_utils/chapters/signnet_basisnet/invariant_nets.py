@@ -61,8 +61,17 @@ class DenseGIN(nn.Module):
         self.convs = nn.ModuleList(DenseGINConv(mlp([a, b, b]), train_eps=True) for a, b in zip(dims[:-1], dims[1:]))
 
     def forward(self, x, adj, mask):
+        """DenseGINConv's update, with each MLP applied to the real nodes only (padded rows stay zero).
+
+        The same numbers as ``conv(x, adj, mask)``, without the cost of the padding: in the SignNet encoder
+        most rows of the padded [graphs × eigenvectors, nodes] layout are padding.
+        """
+        rows = mask.reshape(-1).nonzero().squeeze(1)
         for i, conv in enumerate(self.convs):
-            x = conv(x, adj, mask)
+            z = torch.matmul(adj, x) + (1 + conv.eps) * x
+            flat = conv.nn(z.reshape(-1, z.shape[-1]).index_select(0, rows))
+            x = flat.new_zeros(z.shape[0] * z.shape[1], flat.shape[-1]).index_copy(0, rows, flat)
+            x = x.view(z.shape[0], z.shape[1], -1)
             if i < len(self.convs) - 1:
                 x = torch.relu(x)
         return x
@@ -99,14 +108,17 @@ class SignNetPE(nn.Module):
 
     def forward(self, batch: SpectralBatch) -> torch.Tensor:
         b, n, k = batch.eigvecs.shape
-        signal = batch.eigvecs.transpose(1, 2).reshape(b * k, n, 1)  # one graph signal per eigenvector
-        adj = batch.adj.unsqueeze(1).expand(b, k, n, n).reshape(b * k, n, n)
-        mask = batch.mask.unsqueeze(1).expand(b, k, n).reshape(b * k, n)
+        # one graph signal per real eigenvector (the padded slots of small graphs are skipped, not masked)
+        keep = batch.eig_mask.reshape(-1).nonzero().squeeze(1)
+        graph = keep // k
+        signal = batch.eigvecs.transpose(1, 2).reshape(b * k, n, 1).index_select(0, keep)
+        adj, mask = batch.adj.index_select(0, graph), batch.mask.index_select(0, graph)
         both = self.phi(torch.cat([signal, -signal]), torch.cat([adj, adj]), torch.cat([mask, mask]))
-        h = (both[: b * k] + both[b * k:]).view(b, k, n, -1).transpose(1, 2)  # [B,N,K,H]
-        lam = batch.eigvals[:, None, :, None].expand(b, n, k, 1)
-        terms = self.psi(torch.cat([h, lam], -1)) * batch.eig_mask[:, None, :, None].to(h.dtype)
-        return self.rho(terms.sum(2)) * batch.mask.unsqueeze(-1).to(h.dtype)
+        h = both[: len(keep)] + both[len(keep):]  # [R,N,H], R real eigenvectors in the batch
+        lam = batch.eigvals.reshape(-1).index_select(0, keep)[:, None, None].expand(-1, n, 1)
+        terms = self.psi(torch.cat([h, lam], -1))
+        pooled = terms.new_zeros(b, n, terms.shape[-1]).index_add(0, graph, terms)  # sum over each graph's vectors
+        return self.rho(pooled) * batch.mask.unsqueeze(-1).to(h.dtype)
 
 
 class IGN2to2(nn.Module):
@@ -130,7 +142,8 @@ class IGN2to2(nn.Module):
         per_i = torch.cat([node_stats, graph_stats.unsqueeze(1).expand(-1, x.shape[1], -1)], -1)
         out = self.full(x) + self.transposed(x.transpose(1, 2))
         out = out + self.along_rows(per_i)[:, :, None, :] + self.along_cols(node_stats)[:, None, :, :]
-        out = out + torch.diag_embed(self.on_diagonal(per_i).transpose(1, 2)).permute(0, 2, 3, 1)
+        diagonal = torch.diagonal(out, dim1=1, dim2=2)  # a view [M,C,N]: no n x n matrix of zeros is built
+        diagonal += self.on_diagonal(per_i).transpose(1, 2)
         return out * pair.unsqueeze(-1).to(x.dtype)
 
 
