@@ -63,8 +63,8 @@ class DenseGIN(nn.Module):
     def forward(self, x, adj, mask):
         """DenseGINConv's update, with each MLP applied to the real nodes only (padded rows stay zero).
 
-        The same numbers as ``conv(x, adj, mask)``, without the cost of the padding: in the SignNet encoder
-        most rows of the padded [graphs × eigenvectors, nodes] layout are padding.
+        The same numbers as ``conv(x, adj, mask)`` without computing the padded rows, which in SignNet's
+        [eigenvectors, nodes] layout are up to 43 % of the rows at classroom sizes (8 to 14 nodes padded to 14).
         """
         rows = mask.reshape(-1).nonzero().squeeze(1)
         for i, conv in enumerate(self.convs):
