@@ -70,11 +70,18 @@ def toc_pages() -> list[str]:
     return pages
 
 
-# What the browser reports for a page, gathered in one script once MathJax has finished typesetting.
+# What the browser reports for a page, gathered in one script once the page has loaded and MathJax has finished
+# typesetting. The script waits for the load itself: now and then `get` returned while the document had no body yet.
 PAGE_PROBE = r"""
 const done = arguments[arguments.length - 1];
-const mj = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
-(mj || Promise.resolve()).then(() => {
+const loaded = new Promise(resolve => {
+  const check = () => (document.readyState === "complete" && document.body) ? resolve() : setTimeout(check, 50);
+  check();
+});
+loaded.then(() => {
+  const mj = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+  return mj || Promise.resolve();
+}).then(() => {
   const article = document.querySelector("article") || document.body;
   const prose = article.cloneNode(true);
   prose.querySelectorAll("pre, code, script, style, textarea, mjx-container, .highlight").forEach(e => e.remove());
