@@ -4,6 +4,8 @@ from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
+COUNT_ENCODERS = ("none", "raw", "flip", "abs", "signnet", "basisnet")
+
 SPEC = ConfigSpec(
     chapter="signnet_basisnet",
     fields=[
@@ -25,6 +27,8 @@ SPEC = ConfigSpec(
         Field("count_seeds", int, "training seeds per counting model (paired on the same test graphs)", low=1,
               high=64),
         Field("count_batch", int, "graphs per training batch", low=1, high=4096),
+        Field("count_encoders", tuple, "positional encodings of the counting benchmark (none, flip and signnet are "
+              "what the paper's claim compares)", item=str, choices=COUNT_ENCODERS),
         Field("lr", float, "Adam learning rate (counting and target learning)", low=1e-6, high=1.0),
         Field("hidden", int, "hidden width of the GIN and the encoders", low=4, high=1024),
         Field("layers", int, "GIN layers of the counting model", low=1, high=16),
@@ -50,15 +54,17 @@ SPEC = ConfigSpec(
     profiles={
         "smoke": dict(family_graphs=8, family_nodes=(6, 12), perturbation=1e-6, invariance_graphs=6, sign_k=3,
                       sign_n=6, sign_train=256, sign_test=256, sign_epochs=4, sign_hidden=32, count_graphs=120,
-                      count_nodes=(6, 10), count_edge_prob=(0.2, 0.5), count_epochs=2, count_seeds=1, count_batch=32, lr=3e-3,
-                      hidden=16, layers=3, pe_dim=8, basis_max_dim=2, n_seeds=1, zinc_epochs=1, csl_nodes=11,
+                      count_nodes=(6, 10), count_edge_prob=(0.2, 0.5), count_epochs=2, count_seeds=1, count_batch=32,
+                      count_encoders=COUNT_ENCODERS, lr=3e-3, hidden=16, layers=3, pe_dim=8, basis_max_dim=2,
+                      n_seeds=1, zinc_epochs=1, csl_nodes=11,
                       expressivity_draws=3, texture_subdivisions=2, texture_k=16, texture_hidden=16, texture_steps=30,
                       texture_lr=3e-3, texture_points=200, texture_seeds=1, executor="local",
                       device="cpu"),
         "classroom": dict(family_graphs=100, family_nodes=(8, 20), perturbation=1e-6, invariance_graphs=24,
                           sign_k=4, sign_n=8, sign_train=2000, sign_test=1000, sign_epochs=60, sign_hidden=64,
-                          count_graphs=600, count_nodes=(8, 14), count_edge_prob=(0.3, 0.3), count_epochs=60,
-                          count_seeds=5, count_batch=32, lr=3e-3, hidden=32, layers=4, pe_dim=16, basis_max_dim=3, n_seeds=3,
+                          count_graphs=2400, count_nodes=(8, 14), count_edge_prob=(0.3, 0.3), count_epochs=60,
+                          count_seeds=5, count_batch=32, count_encoders=("none", "raw", "flip", "abs", "signnet"),
+                          lr=3e-3, hidden=32, layers=4, pe_dim=16, basis_max_dim=3, n_seeds=3,
                           zinc_epochs=1, csl_nodes=41, expressivity_draws=8, texture_subdivisions=3, texture_k=64,
                           texture_hidden=64,
                           texture_steps=1000, texture_lr=3e-3, texture_points=2500, texture_seeds=5,
@@ -66,7 +72,8 @@ SPEC = ConfigSpec(
         "paper": dict(family_graphs=1000, family_nodes=(10, 40), perturbation=1e-6, invariance_graphs=100,
                       sign_k=8, sign_n=16, sign_train=20000, sign_test=5000, sign_epochs=200, sign_hidden=128,
                       count_graphs=5000, count_nodes=(10, 30), count_edge_prob=(0.2, 0.2), count_epochs=200,
-                      count_seeds=5, count_batch=64, lr=1e-3, hidden=64, layers=6, pe_dim=32, basis_max_dim=4, n_seeds=5,
+                      count_seeds=5, count_batch=64, count_encoders=COUNT_ENCODERS, lr=1e-3, hidden=64, layers=6,
+                      pe_dim=32, basis_max_dim=4, n_seeds=5,
                       zinc_epochs=300, csl_nodes=41, expressivity_draws=16, texture_subdivisions=5, texture_k=1023,
                       texture_hidden=128, texture_steps=3000, texture_lr=1e-3,
                       texture_points=100000, texture_seeds=5, executor="local", device="auto"),
@@ -80,6 +87,9 @@ SPEC = ConfigSpec(
         f"count_edge_prob must be (min, max) with min <= max, got {c.count_edge_prob}",
         lambda c: None if c.count_batch <= int(0.8 * c.count_graphs) else
         f"count_batch ({c.count_batch}) must be <= the {int(0.8 * c.count_graphs)} training graphs",
+        lambda c: None if {"none", "flip", "signnet"} <= set(c.count_encoders) and len(set(c.count_encoders)) == len(
+            c.count_encoders) else f"count_encoders must include none, flip and signnet (the counting claims' "
+        f"comparison and training gate) without repeats, got {c.count_encoders}",
         lambda c: None if c.sign_train >= 64 else "sign_train must be >= 64",
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
         f"executor {c.executor!r} must be 'local', 'processes' or a Dask address 'tcp://host:port'",
