@@ -1,10 +1,12 @@
 """Parameters of the `signnet_basisnet` chapter and their values per profile."""
 
+from thermo_utils.chapters.signnet_basisnet.claims import COUNTING_BASELINES
 from thermo_utils.core.device import DEVICES, device_problem
 from thermo_utils.harness.profiles import ConfigSpec, Field
 from thermo_utils.harness.sweep import EXECUTORS
 
 COUNT_ENCODERS = ("none", "raw", "flip", "abs", "signnet", "basisnet")
+COUNT_REQUIRED = ("signnet", *COUNTING_BASELINES)  # what the paper's counting claim compares, and its training gate
 
 SPEC = ConfigSpec(
     chapter="signnet_basisnet",
@@ -87,8 +89,8 @@ SPEC = ConfigSpec(
         f"count_edge_prob must be (min, max) with min <= max, got {c.count_edge_prob}",
         lambda c: None if c.count_batch <= int(0.8 * c.count_graphs) else
         f"count_batch ({c.count_batch}) must be <= the {int(0.8 * c.count_graphs)} training graphs",
-        lambda c: None if {"none", "flip", "signnet"} <= set(c.count_encoders) and len(set(c.count_encoders)) == len(
-            c.count_encoders) else f"count_encoders must include none, flip and signnet (the counting claims' "
+        lambda c: None if set(COUNT_REQUIRED) <= set(c.count_encoders) and len(set(c.count_encoders)) == len(
+            c.count_encoders) else f"count_encoders must include {', '.join(COUNT_REQUIRED)} (the counting claims' "
         f"comparison and training gate) without repeats, got {c.count_encoders}",
         lambda c: None if c.sign_train >= 64 else "sign_train must be >= 64",
         lambda c: None if (c.executor in EXECUTORS or c.executor.startswith("tcp://")) else
