@@ -6,6 +6,7 @@ import torch
 
 from thermo_utils.chapters.signnet_basisnet import invariant_nets as inv
 from thermo_utils.chapters.signnet_basisnet import spectral
+from thermo_utils.chapters.signnet_basisnet.texture import FIELD_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,30 @@ def test_counting_run_is_deterministic_and_checks_inputs():
         inv.make_encoder("lap", 5, 8, 4)
     with pytest.raises(ValueError, match="unknown model"):
         inv.sign_target_point("mlp", 0, 2, 4, 64, 64, 1, 8, 1e-3)
+
+
+def test_counting_splits_are_built_once_and_survive_training():
+    setting = dict(data_seed=0, n_graphs=60, nodes=[5, 7], edge_prob=[0.3, 0.6])
+    inv._COUNTING_DATA.clear()
+    train, val, test = inv.counting_splits(**setting)
+    assert (len(train), len(val), len(test)) == (48, 6, 6)
+    assert inv.counting_splits(**setting)[0] is train  # the second point of a sweep reuses the batches
+    before = [t.clone() for t in vars(train).values()]
+    first = inv.counting_point(kind="signnet", seed=0, epochs=1, batch_size=16, lr=1e-2, hidden=8, layers=2,
+                               pe_dim=4, basis_max_dim=2, **setting)["test_mae"]
+    assert all(torch.equal(a, b) for a, b in zip(before, vars(train).values()))  # training leaves the cache intact
+    inv._COUNTING_DATA.clear()  # rebuilt from scratch: the same batches, the same result
+    assert torch.equal(inv.counting_splits(**setting)[2].eigvecs, test.eigvecs)
+    again = inv.counting_point(kind="signnet", seed=0, epochs=1, batch_size=16, lr=1e-2, hidden=8, layers=2,
+                               pe_dim=4, basis_max_dim=2, **setting)["test_mae"]
+    assert first == again
+    assert inv.counting_splits(**{**setting, "data_seed": 1})[0] is not train
+
+
+def test_longest_first_orders_by_cost_and_keeps_ties():
+    assert inv.longest_first(["none", "flip", "signnet", "basisnet"]) == ["basisnet", "signnet", "none", "flip"]
+    assert inv.longest_first(["abs", "raw", "signnet"]) == ["signnet", "abs", "raw"]
+    assert set(inv.TRAINING_COST) == set(inv.PE_KINDS) | set(FIELD_KINDS)  # every kind a sweep can order
 
 
 def test_zinc_needs_its_files(tmp_path):

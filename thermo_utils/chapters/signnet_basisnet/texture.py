@@ -267,7 +267,7 @@ def texture_point(kind: str, seed: int, data_seed: int, subdivisions: int, k: in
         x_train, y_train, x_test, y_test = map(as_tensor, (x_train, y_train, x_test, y_test))
         torch.manual_seed(seed)
         model = make_field(kind, k, hidden).to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, foreach=True)  # one kernel per step, not per tensor
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
         for _ in range(steps):
             loss = ((model(x_train) - y_train) ** 2).mean()
