@@ -132,20 +132,19 @@ def test_counting_run_is_deterministic_and_checks_inputs():
 
 
 def test_counting_splits_are_built_once_and_survive_training():
-    setting = dict(data_seed=0, n_graphs=60, nodes=[5, 7], edge_prob=[0.3, 0.6])
-    inv._COUNTING_DATA.clear()
+    setting = dict(data_seed=0, n_graphs=60, nodes=(5, 7), edge_prob=(0.3, 0.6))
+    fit = dict(kind="signnet", seed=0, epochs=1, batch_size=16, lr=1e-2, hidden=8, layers=2, pe_dim=4,
+               basis_max_dim=2, **setting)
+    inv.counting_splits.cache_clear()
     train, val, test = inv.counting_splits(**setting)
     assert (len(train), len(val), len(test)) == (48, 6, 6)
     assert inv.counting_splits(**setting)[0] is train  # the second point of a sweep reuses the batches
     before = [t.clone() for t in vars(train).values()]
-    first = inv.counting_point(kind="signnet", seed=0, epochs=1, batch_size=16, lr=1e-2, hidden=8, layers=2,
-                               pe_dim=4, basis_max_dim=2, **setting)["test_mae"]
+    first = inv.counting_point(**fit)["test_mae"]
     assert all(torch.equal(a, b) for a, b in zip(before, vars(train).values()))  # training leaves the cache intact
-    inv._COUNTING_DATA.clear()  # rebuilt from scratch: the same batches, the same result
+    inv.counting_splits.cache_clear()  # rebuilt from scratch: the same batches, the same result
     assert torch.equal(inv.counting_splits(**setting)[2].eigvecs, test.eigvecs)
-    again = inv.counting_point(kind="signnet", seed=0, epochs=1, batch_size=16, lr=1e-2, hidden=8, layers=2,
-                               pe_dim=4, basis_max_dim=2, **setting)["test_mae"]
-    assert first == again
+    assert inv.counting_point(**{**fit, "nodes": [5, 7], "edge_prob": [0.3, 0.6]})["test_mae"] == first
     assert inv.counting_splits(**{**setting, "data_seed": 1})[0] is not train
 
 

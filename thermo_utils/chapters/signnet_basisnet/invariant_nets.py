@@ -21,6 +21,7 @@ The fitting functions at the bottom are the chapter's sweep points (module level
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from pathlib import Path
@@ -358,9 +359,6 @@ def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, tes
             "seconds": time.perf_counter() - started}
 
 
-# the batched graphs and their eigendecompositions, built once per worker process for all the points that share them
-_COUNTING_DATA: dict = {}
-
 # the sweep points that cost most go first, so that no worker is left with a long run at the end while the other
 # waits (measured at classroom: a SignNet run costs about 6x an MLP encoder's, in counting and in texture fields)
 TRAINING_COST = {"basisnet": 3, "signnet": 2, "signnet_deepsets": 1, "raw": 0, "flip": 0, "abs": 0, "none": 0}
@@ -371,19 +369,16 @@ def longest_first(kinds) -> list[str]:
     return sorted(kinds, key=lambda kind: -TRAINING_COST[kind])
 
 
-def counting_splits(data_seed: int, n_graphs: int, nodes: list, edge_prob: list) -> tuple:
-    """The 80/10/10 train, validation and test batches of fresh G(n, p) graphs, cached per process."""
+@functools.lru_cache(maxsize=1)  # one dataset per worker process: the points of a sweep share one data_seed
+def counting_splits(data_seed: int, n_graphs: int, nodes: tuple, edge_prob: tuple) -> tuple:
+    """The 80/10/10 train, validation and test batches of fresh G(n, p) graphs, built once per process."""
     from thermo_utils.chapters.signnet_basisnet.substructures import counting_dataset
 
-    key = (data_seed, n_graphs, tuple(nodes), tuple(edge_prob))
-    if key not in _COUNTING_DATA:
-        graphs = counting_dataset(n_graphs, tuple(nodes), tuple(edge_prob), data_seed)
-        data = batch_graphs(graphs, num_nodes=nodes[1])  # eigh per graph on the CPU; moved by the fit
-        n_train, n_val = int(0.8 * n_graphs), int(0.1 * n_graphs)
-        _COUNTING_DATA.clear()  # one dataset at a time: a sweep shares one data_seed
-        _COUNTING_DATA[key] = (data.index(slice(0, n_train)), data.index(slice(n_train, n_train + n_val)),
-                               data.index(slice(n_train + n_val, None)))
-    return _COUNTING_DATA[key]
+    graphs = counting_dataset(n_graphs, nodes, edge_prob, data_seed)
+    data = batch_graphs(graphs, num_nodes=nodes[1])  # eigh per graph on the CPU; moved by the fit
+    n_train, n_val = int(0.8 * n_graphs), int(0.1 * n_graphs)
+    return (data.index(slice(0, n_train)), data.index(slice(n_train, n_train + n_val)),
+            data.index(slice(n_train + n_val, None)))
 
 
 def counting_point(kind: str, seed: int, data_seed: int, n_graphs: int, nodes: list, edge_prob: list, epochs: int,
@@ -391,7 +386,7 @@ def counting_point(kind: str, seed: int, data_seed: int, n_graphs: int, nodes: l
                    device: str = "cpu") -> dict:
     """One (encoder, seed) run of the substructure-counting benchmark; 80/10/10 split of fresh G(n, p) graphs."""
     with single_thread():
-        split = counting_splits(data_seed, n_graphs, nodes, edge_prob)
+        split = counting_splits(data_seed, n_graphs, tuple(nodes), tuple(edge_prob))
         return fit_graph_regressor(kind, *split, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
                                    hidden=hidden, layers=layers, pe_dim=pe_dim, basis_max_dim=basis_max_dim,
                                    device=resolve_device(device))
