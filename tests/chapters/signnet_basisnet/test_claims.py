@@ -22,11 +22,11 @@ def test_ambiguity():
     assert verdict("ambiguity", {**AMBIGUOUS, "projector_gap": 1e-8}) == "not_reproduced"
 
 
-def test_multiplicities_gated_on_the_number_of_trees():
-    m = {"trees": 20, "fraction_with_repeated": 0.25, "fraction_eigvecs_in_repeated": 0.1}
+def test_multiplicities_gated_on_the_number_of_molecules():
+    m = {"molecules": 100, "fraction_with_repeated": 0.25, "fraction_eigvecs_in_repeated": 0.1}
     assert verdict("multiplicities", m) == "reproduced"
     assert verdict("multiplicities", {**m, "fraction_with_repeated": 0.24}) == "not_reproduced"
-    assert verdict("multiplicities", {**m, "trees": 19}) == "inconclusive"
+    assert verdict("multiplicities", {**m, "molecules": 99}) == "inconclusive"
 
 
 def test_sign_invariance_needs_the_control():
