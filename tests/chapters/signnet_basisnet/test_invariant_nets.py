@@ -84,7 +84,7 @@ def test_padding_free_signnet_and_gin_equal_the_padded_formulas():
     gin = inv.DenseGIN(3, 8, 3).double()
     x = torch.randn(len(batch), 10, 3, dtype=torch.float64) * batch.mask.unsqueeze(-1)
     assert torch.allclose(gin(x, batch.adj, batch.mask), _padded_gin(gin, x, batch.adj, batch.mask), atol=1e-12)
-    # and the same gradients, the trained eps of every layer included (the shortcut fuses it into one product)
+    # and the same gradients, the trained eps of every layer included
     for model, own, reference in ((encoder, lambda: encoder(batch), lambda: _padded_signnet(encoder, batch)),
                                   (gin, lambda: gin(x, batch.adj, batch.mask),
                                    lambda: _padded_gin(gin, x, batch.adj, batch.mask))):

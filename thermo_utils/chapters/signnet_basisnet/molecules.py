@@ -13,6 +13,9 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
 from torch_geometric.data import Data
 
 from thermo_utils.chapters.signnet_basisnet.spectral import graph_from_edges
@@ -62,21 +65,11 @@ def read_sdf(text: str) -> list[tuple[str, int, list[tuple[int, int]]]]:
 
 def largest_component(num_atoms: int, bonds) -> Data:
     """The graph of the largest connected component (ties: the one with the lowest atom), atoms renumbered."""
-    parent = list(range(num_atoms))
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for u, v in bonds:
-        parent[root(u)] = root(v)
-    members: dict[int, list[int]] = {}
-    for a in range(num_atoms):
-        members.setdefault(root(a), []).append(a)
-    keep = max(members.values(), key=lambda atoms: (len(atoms), -atoms[0]))
-    index = {a: i for i, a in enumerate(keep)}
+    pairs = np.asarray(bonds, dtype=int).reshape(-1, 2)
+    adjacency = scipy.sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(num_atoms, num_atoms))
+    _, label = scipy.sparse.csgraph.connected_components(adjacency, directed=False)  # labels in order of first atom
+    keep = np.flatnonzero(label == np.bincount(label).argmax())
+    index = {int(a): i for i, a in enumerate(keep)}
     return graph_from_edges([(index[u], index[v]) for u, v in bonds if u in index], len(keep))
 
 
