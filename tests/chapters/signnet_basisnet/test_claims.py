@@ -209,3 +209,25 @@ def test_texture_non_inferiority(other):
     assert verdict(name, gap(key, -0.2, -0.51, 0.1)) == "inconclusive"
     assert verdict(name, gap(key, -11.0, -12.0, -0.51)) == "not_reproduced"
     assert verdict(name, gap(key, 0.2, 0.1, 0.3, seeds=2)) == "inconclusive"
+
+
+def resigned(rise, spread=0.002, seeds=5, solved=0.2, none_star3=0.03):
+    """raw's MAE with the solver's signs (``solved`` every seed) and with random signs (``solved`` + rise ± spread)."""
+    steps = [spread * (i - (seeds - 1) / 2) for i in range(seeds)]
+    return {"seeds": seeds, "raw_mae_solved": [solved] * seeds, "raw_mae_resigned": [solved + rise + s for s in steps],
+            "none_star3_mae": [none_star3] * seeds}
+
+
+def test_raw_needs_sign_invariance_at_its_boundaries():
+    v = lambda m: verdict("raw_needs_sign_invariance", m)  # noqa: E731
+    # 5 seeds, spread 0.002 per seed step: t(4) half-width 2.776 * 0.00316 / sqrt(5) = 0.00393; margin 5 % of 0.2
+    assert v(resigned(0.0140)) == "reproduced"
+    assert v(resigned(0.0099)) == "inconclusive"  # resolved above 0, but the mean is under the 0.01 margin
+    assert v(resigned(0.0062)) == "inconclusive"  # the interval reaches above the margin
+    assert v(resigned(0.0060)) == "not_reproduced"  # resolved below the margin: a negligible rise
+    assert v(resigned(-0.0050)) == "not_reproduced"  # random signs help: no rise either
+    assert v(resigned(0.0140, seeds=4)) == "inconclusive"
+    assert v(resigned(0.0140, none_star3=0.0501)) == "inconclusive"  # under-trained: nothing is decided
+    assert v(resigned(0.0060, none_star3=0.0501)) == "inconclusive"
+    assert v(resigned(0.0140, solved=0.3)) == "inconclusive"  # the margin scales with raw's own error (0.015)
+    assert CLAIMS["raw_needs_sign_invariance"].kind == "paper"

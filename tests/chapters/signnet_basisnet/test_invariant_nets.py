@@ -156,6 +156,24 @@ def test_counting_splits_are_built_once_and_survive_training():
     assert inv.counting_splits(**{**setting, "data_seed": 1})[0] is not train
 
 
+def test_resigned_test_scores_leave_training_alone_and_spare_invariant_encoders():
+    split = inv.counting_splits(data_seed=0, n_graphs=60, nodes=(5, 7), edge_prob=(0.3, 0.6))
+    fit = dict(epochs=2, batch_size=16, lr=1e-2, hidden=8, layers=2, pe_dim=4, basis_max_dim=2)
+    for kind in ("signnet", "abs", "basisnet", "raw"):
+        plain = inv.fit_graph_regressor(kind, *split, seed=1, **fit)
+        scored = inv.fit_graph_regressor(kind, *split, seed=1, test_sign_draws=3, test_sign_seed=5, **fit)
+        assert "test_mae_resigned" not in plain
+        assert scored["test_mae"] == plain["test_mae"] and scored["train_curve"] == plain["train_curve"]
+        again = inv.fit_graph_regressor(kind, *split, seed=1, test_sign_draws=3, test_sign_seed=5, **fit)
+        assert again["test_mae_resigned"] == scored["test_mae_resigned"]  # the signs come from test_sign_seed
+        if kind == "raw":  # reads the signs: random ones change its predictions
+            assert not np.allclose(scored["test_mae_resigned"], scored["test_mae"], rtol=1e-6, atol=0)
+        else:  # invariant by construction: only round-off may move
+            np.testing.assert_allclose(scored["test_mae_resigned"], scored["test_mae"], rtol=1e-5, atol=1e-7)
+    assert len(inv.counting_point(kind="none", seed=0, data_seed=0, n_graphs=60, nodes=[5, 7], edge_prob=[0.3, 0.6],
+                                  **fit)["test_mae_resigned"]) == 4  # one per target
+
+
 def test_longest_first_orders_by_cost_and_keeps_ties():
     assert inv.longest_first(["none", "flip", "signnet", "basisnet"]) == ["basisnet", "signnet", "none", "flip"]
     assert inv.longest_first(["abs", "raw", "signnet"]) == ["signnet", "abs", "raw"]

@@ -31,8 +31,15 @@ import torch
 from torch import nn
 from torch_geometric.nn import DenseGINConv
 
-from thermo_utils.chapters.signnet_basisnet.spectral import SpectralBatch, batch_graphs, random_node_permutations, relabel
+from thermo_utils.chapters.signnet_basisnet.spectral import (
+    SpectralBatch,
+    batch_graphs,
+    random_node_permutations,
+    random_sign_flip,
+    relabel,
+)
 from thermo_utils.core.device import resolve_device
+from thermo_utils.core.seeding import torch_generator
 from thermo_utils.core.threads import single_thread
 
 PE_KINDS = ("none", "raw", "flip", "abs", "signnet", "signnet_deepsets", "basisnet")
@@ -306,13 +313,23 @@ class DivergedError(RuntimeError):
     """Training produced a non-finite loss; the message names the setting."""
 
 
+# random re-signings of the counting test graphs (one sign per eigenvector and graph), and their generator's stream
+TEST_SIGN_DRAWS = 8
+TEST_SIGN_STREAM = 23
+
+
 def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, test: SpectralBatch, *, seed: int,
                         epochs: int, batch_size: int, lr: float, hidden: int, layers: int, pe_dim: int,
-                        basis_max_dim: int = 3, device: str | torch.device = "cpu") -> dict:
+                        basis_max_dim: int = 3, device: str | torch.device = "cpu", test_sign_draws: int = 0,
+                        test_sign_seed: int = 0) -> dict:
     """Train a :class:`GraphRegressor` with L1 on standardised targets; report test MAE at the best validation.
 
     MAEs are in units of each target's training standard deviation. The model and the three splits live on
     ``device``; the shuffling order is drawn on the CPU (the same order on every device) and moved there.
+    With ``test_sign_draws`` > 0 the trained model is also scored on that many copies of the test graphs whose
+    eigenvectors get random signs (``test_mae_resigned``, the mean over copies): equally valid outputs of the
+    solver. The signs come from ``test_sign_seed`` alone, so every model of a sweep sees the same ones, and they
+    are drawn after training, which they leave untouched.
     """
     if len(train) < batch_size:
         raise ValueError(f"batch_size={batch_size} exceeds the {len(train)} training graphs")
@@ -354,9 +371,14 @@ def fit_graph_regressor(kind: str, train: SpectralBatch, val: SpectralBatch, tes
         if val_mae < best_val:
             best_val, best_state = val_mae, copy.deepcopy(model.state_dict())
     model.load_state_dict(best_state)
-    return {"kind": kind, "seed": seed, "test_mae": mae(test).tolist(), "val_mae": best_val,
-            "train_curve": curve, "parameters": sum(p.numel() for p in model.parameters()),
-            "seconds": time.perf_counter() - started}
+    result = {"kind": kind, "seed": seed, "test_mae": mae(test).tolist(), "val_mae": best_val,
+              "train_curve": curve, "parameters": sum(p.numel() for p in model.parameters()),
+              "seconds": time.perf_counter() - started}
+    if test_sign_draws > 0:
+        signs = torch_generator(test_sign_seed, TEST_SIGN_STREAM)
+        resigned = [mae(test.with_eigvecs(random_sign_flip(test.eigvecs, signs))) for _ in range(test_sign_draws)]
+        result["test_mae_resigned"] = torch.stack(resigned).mean(0).tolist()
+    return result
 
 
 # the sweep points that cost most go first, so that no worker is left with a long run at the end while the other
@@ -384,12 +406,16 @@ def counting_splits(data_seed: int, n_graphs: int, nodes: tuple, edge_prob: tupl
 def counting_point(kind: str, seed: int, data_seed: int, n_graphs: int, nodes: list, edge_prob: list, epochs: int,
                    batch_size: int, lr: float, hidden: int, layers: int, pe_dim: int, basis_max_dim: int,
                    device: str = "cpu") -> dict:
-    """One (encoder, seed) run of the substructure-counting benchmark; 80/10/10 split of fresh G(n, p) graphs."""
+    """One (encoder, seed) run of the substructure-counting benchmark; 80/10/10 split of fresh G(n, p) graphs.
+
+    The test graphs are scored with the solver's signs and with :data:`TEST_SIGN_DRAWS` random re-signings.
+    """
     with single_thread():
         split = counting_splits(data_seed, n_graphs, tuple(nodes), tuple(edge_prob))
         return fit_graph_regressor(kind, *split, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
                                    hidden=hidden, layers=layers, pe_dim=pe_dim, basis_max_dim=basis_max_dim,
-                                   device=resolve_device(device))
+                                   device=resolve_device(device), test_sign_draws=TEST_SIGN_DRAWS,
+                                   test_sign_seed=data_seed)
 
 
 ZINC_FILES = ("train.pickle", "val.pickle", "test.pickle", "train.index", "val.index", "test.index")
