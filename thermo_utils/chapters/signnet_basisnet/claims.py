@@ -229,14 +229,9 @@ counting_basisnet = _counting_claim(
     "not reported for BasisNet on this benchmark")
 
 
-def sign_generalization_rise(solved_mae, resigned_mae, level: float = 0.95) -> dict:
-    """Paired-by-seed rise of a model's test MAE from the solver's signs to random signs, with its t interval."""
-    return paired_interval(np.asarray(resigned_mae, dtype=float), np.asarray(solved_mae, dtype=float), level)
-
-
 def _sign_generalization(m, t):
     """(interval of raw's rise, the rise counted as negligible): the rule and its gate read the same numbers."""
-    return (sign_generalization_rise(m["raw_mae_solved"], m["raw_mae_resigned"], t.level),
+    return (paired_interval(m["raw_mae_resigned"], m["raw_mae_solved"], t.level),
             t.negligible * float(np.mean(m["raw_mae_solved"])))
 
 
