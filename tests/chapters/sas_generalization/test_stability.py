@@ -367,6 +367,10 @@ def test_minima_distances():
     a = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
     assert stability.minima_distances(a) == pytest.approx([np.sqrt(2), 0.0])
     assert stability.minima_distances(a[:1], a[1:]) == pytest.approx([np.sqrt(2)] * 2)
+    rng = numpy_rng(3)
+    x, y = rng.standard_normal((5, 7)), rng.standard_normal((4, 7))
+    oracle = [np.linalg.norm(u - v) for u in x for v in y]  # every pair, in row-major order
+    assert stability.minima_distances(x, y) == pytest.approx(oracle, rel=1e-12)
 
 
 def test_batch_norm_replicas_differ_and_the_first_repeats(monkeypatch):

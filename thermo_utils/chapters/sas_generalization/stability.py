@@ -655,12 +655,14 @@ def merge_bn_runs(runs: list[dict]) -> dict:
 
 def minima_distances(minima_a: np.ndarray, minima_b: np.ndarray | None = None) -> np.ndarray:
     """Distances between cycle-end directions: consecutive cycles of one run when ``minima_b`` is None, else
-    every pair of cycle ends of two runs (independently trained nets)."""
+    every pair of cycle ends of two runs (independently trained nets). The pairs go through scipy's ``cdist``: the
+    broadcast difference of 162 by 162 cycle ends of 7,232 weights was a 1.5 GB array and 20 s."""
+    from scipy.spatial.distance import cdist
+
     a = np.asarray(minima_a, dtype=float)
     if minima_b is None:
         return np.linalg.norm(a[1:] - a[:-1], axis=1)
-    b = np.asarray(minima_b, dtype=float)
-    return np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2).ravel()
+    return cdist(a, np.asarray(minima_b, dtype=float)).ravel()
 
 
 # ---------------------------------------------------------------------------------------------------
