@@ -1,4 +1,4 @@
-"""Paired comparisons across seeds: the mean difference and its t interval."""
+"""Paired comparisons across seeds: the mean difference, its t interval, and how many seeds would resolve it."""
 
 from __future__ import annotations
 
@@ -18,3 +18,24 @@ def paired_interval(a, b, level: float = 0.95) -> dict:
         return {"mean": mean, "low": math.nan, "high": math.nan, "pairs": len(diff)}
     half = float(stats.t.ppf(0.5 + level / 2, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)))
     return {"mean": mean, "low": mean - half, "high": mean + half, "pairs": len(diff)}
+
+
+def seeds_to_resolve(diff, boundary: float = 0.0, level: float = 0.95, most: int = 10_000) -> int | None:
+    """Fewest pairs whose ``level`` t interval would lie on one side of ``boundary``, if mean and spread held.
+
+    A planning figure for an unresolved comparison, not a forecast: it keeps this run's mean of ``diff`` and its
+    standard deviation (ddof=1) and asks from how many seeds on ``|mean - boundary| > t(n-1) * sd / sqrt(n)``.
+    ``None`` with fewer than two differences (no spread to plan from), when the mean sits on the boundary, or
+    when more than ``most`` seeds would be needed.
+    """
+    diff = np.asarray(diff, dtype=float)
+    if diff.ndim != 1:
+        raise ValueError("seeds_to_resolve needs a one-dimensional sequence of paired differences")
+    if len(diff) < 2:
+        return None
+    distance, spread = abs(float(diff.mean()) - boundary), float(diff.std(ddof=1))
+    if distance == 0:
+        return None
+    n = np.arange(2, most + 1)
+    clear = stats.t.ppf(0.5 + level / 2, n - 1) * spread / np.sqrt(n) < distance
+    return int(n[clear.argmax()]) if clear.any() else None
