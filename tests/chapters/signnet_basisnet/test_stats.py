@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from thermo_utils.chapters.signnet_basisnet.stats import paired_interval, seeds_to_resolve
+from thermo_utils.chapters.signnet_basisnet.stats import SEEDS_CAP, paired_interval, seeds_text, seeds_to_resolve
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -37,8 +37,11 @@ def _sample(n: int, mean: float, sd: float) -> np.ndarray:
                                                  (0.5, 0.1, 0.0)])
 def test_seeds_to_resolve_is_where_the_interval_first_clears_the_boundary(mean, sd, boundary):
     n = seeds_to_resolve(_sample(5, mean, sd), boundary)
-    clears = lambda k: not (paired_interval(_sample(k, mean, sd), np.zeros(k))["low"] <= boundary  # noqa: E731
-                            <= paired_interval(_sample(k, mean, sd), np.zeros(k))["high"])
+
+    def clears(k):
+        interval = paired_interval(_sample(k, mean, sd), np.zeros(k))
+        return not interval["low"] <= boundary <= interval["high"]
+
     assert clears(n)
     assert n == 2 or not clears(n - 1)
 
@@ -50,3 +53,8 @@ def test_seeds_to_resolve_without_a_distance_or_beyond_the_cap():
     assert seeds_to_resolve([0.1], 0.0) is None  # one seed has no spread to plan from
     with pytest.raises(ValueError):
         seeds_to_resolve([[0.1, 0.2]], 0.0)
+
+
+def test_seeds_text_names_the_cap_when_there_is_no_figure():
+    assert seeds_text(143) == "143" and seeds_text(12345) == "12,345"
+    assert f"{SEEDS_CAP:,}" in seeds_text(None)

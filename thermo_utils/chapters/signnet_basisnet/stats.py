@@ -7,6 +7,13 @@ import math
 import numpy as np
 from scipy import stats
 
+SEEDS_CAP = 10_000  # the most seeds a planning figure counts up to
+
+
+def _t_half_width(spread, n, level: float):
+    """Half-width of the two-sided ``level`` t interval of a mean over ``n`` values with standard deviation ``spread``."""
+    return stats.t.ppf(0.5 + level / 2, n - 1) * spread / np.sqrt(n)
+
 
 def paired_interval(a, b, level: float = 0.95) -> dict:
     """Mean of ``a - b`` (paired by seed) and its two-sided ``level`` t interval; nan bounds below two pairs."""
@@ -16,11 +23,11 @@ def paired_interval(a, b, level: float = 0.95) -> dict:
     mean = float(diff.mean())
     if len(diff) < 2:
         return {"mean": mean, "low": math.nan, "high": math.nan, "pairs": len(diff)}
-    half = float(stats.t.ppf(0.5 + level / 2, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)))
+    half = float(_t_half_width(diff.std(ddof=1), len(diff), level))
     return {"mean": mean, "low": mean - half, "high": mean + half, "pairs": len(diff)}
 
 
-def seeds_to_resolve(diff, boundary: float = 0.0, level: float = 0.95, most: int = 10_000) -> int | None:
+def seeds_to_resolve(diff, boundary: float = 0.0, level: float = 0.95, most: int = SEEDS_CAP) -> int | None:
     """Fewest pairs whose ``level`` t interval would lie on one side of ``boundary``, if mean and spread held.
 
     A planning figure for an unresolved comparison, not a forecast: it keeps this run's mean of ``diff`` and its
@@ -37,5 +44,10 @@ def seeds_to_resolve(diff, boundary: float = 0.0, level: float = 0.95, most: int
     if distance == 0:
         return None
     n = np.arange(2, most + 1)
-    clear = stats.t.ppf(0.5 + level / 2, n - 1) * spread / np.sqrt(n) < distance
+    clear = _t_half_width(spread, n, level) < distance
     return int(n[clear.argmax()]) if clear.any() else None
+
+
+def seeds_text(n: int | None) -> str:
+    """A :func:`seeds_to_resolve` figure (at its default cap) for the page."""
+    return f"more than {SEEDS_CAP:,} (or not estimable)" if n is None else f"{n:,}"
